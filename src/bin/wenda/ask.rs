@@ -1,0 +1,45 @@
+//! `wenda ask "问题"`.
+
+use std::process::ExitCode;
+
+use wenda::{AskOptions, Channel, Error};
+
+use super::kb::{KbArg, build, parse_channel};
+use super::render;
+
+/// Answer one question.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The customer's question.
+    pub question: String,
+    #[command(flatten)]
+    pub kb: KbArg,
+    /// Print the reply as JSON (the stable format documented in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// Also show every candidate with the features behind its confidence.
+    #[arg(long)]
+    pub explain: bool,
+    /// Render the answer for this channel: web, wechat, app, sms, voice.
+    #[arg(long, value_parser = parse_channel)]
+    pub channel: Option<Channel>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, Error> {
+    let bot = build(&args.kb)?;
+    let reply = bot.ask_with(
+        &args.question,
+        AskOptions {
+            channel: args.channel,
+        },
+    );
+    if args.json {
+        println!("{}", render::json_pretty(&reply));
+    } else {
+        print!("{}", render::reply(&reply));
+        if args.explain {
+            print!("{}", render::explain(&bot, &reply));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,98 @@
+//! `wenda check`: validate the knowledge base.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+use wenda::{Error, KnowledgeBase, Problem, Severity};
+
+use super::kb::KbArg;
+
+/// Validate the knowledge base and list every problem.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub kb: KbArg,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    ok: bool,
+    path: String,
+    entries: usize,
+    variants: usize,
+    categories: Vec<&'a str>,
+    dictionary_words: usize,
+    synonym_groups: usize,
+    stopwords: usize,
+    errors: usize,
+    warnings: usize,
+    problems: &'a [Problem],
+}
+
+pub fn run(args: Args) -> Result<ExitCode, Error> {
+    let (kb, problems): (Option<KnowledgeBase>, Vec<Problem>) =
+        match KnowledgeBase::load(&args.kb.kb) {
+            Ok(kb) => {
+                let warnings = kb.warnings().to_vec();
+                (Some(kb), warnings)
+            }
+            Err(Error::Knowledge(p)) => (None, p.all().to_vec()),
+            Err(e) => return Err(e),
+        };
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    let ok = errors == 0 && !(args.strict && warnings > 0);
+    let summary = Summary {
+        ok,
+        path: args.kb.kb.display().to_string(),
+        entries: kb.as_ref().map_or(0, |k| k.len()),
+        variants: kb.as_ref().map_or(0, |k| k.variant_count()),
+        categories: kb.as_ref().map_or_else(Vec::new, |k| k.categories()),
+        dictionary_words: kb.as_ref().map_or(0, |k| k.lexicon().dict.len()),
+        synonym_groups: kb.as_ref().map_or(0, |k| k.lexicon().synonyms.len()),
+        stopwords: kb.as_ref().map_or(0, |k| k.lexicon().stopwords.len()),
+        errors,
+        warnings,
+        problems: &problems,
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        );
+    } else {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        if kb.is_some() {
+            println!(
+                "{}: {} entries, {} question variants, {} categories; {} dictionary words, {} synonym groups, {} stopwords",
+                summary.path,
+                summary.entries,
+                summary.variants,
+                summary.categories.len(),
+                summary.dictionary_words,
+                summary.synonym_groups,
+                summary.stopwords
+            );
+        }
+        println!(
+            "{}: {errors} error(s), {warnings} warning(s)",
+            if ok { "ok" } else { "FAILED" }
+        );
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

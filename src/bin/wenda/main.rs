@@ -1,0 +1,46 @@
+//! `wenda`: the command-line tool for knowledge curators.
+//!
+//! Exit status: 0 on success, 1 when the knowledge base has errors a curator must fix,
+//! 2 for any other failure (unreadable files, bad options, internal errors).
+
+mod ask;
+mod chat;
+mod check;
+mod kb;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// wenda (问答): answers customer questions from an FAQ knowledge base, with a calibrated
+/// confidence, and hands over to a human when it should not answer.
+#[derive(Parser)]
+#[command(name = "wenda", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer one question.
+    Ask(ask::Args),
+    /// Validate the knowledge base and list every problem.
+    Check(check::Args),
+    /// Answer questions read line by line from standard input.
+    Chat(chat::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Ask(args) => ask::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Chat(args) => chat::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => kb::report_error(&e),
+    }
+}

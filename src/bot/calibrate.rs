@@ -1,0 +1,285 @@
+//! Self-calibration: fit the confidence model on the knowledge base's own questions.
+//!
+//! Each similar question is asked with itself held out of every index (as if a customer
+//! had typed it), and a share of entries is asked with the whole entry held out (a question
+//! the knowledge base cannot answer). The ranker learns which features pick the right
+//! entry; the calibrator learns how often the top entry is right at each score, margin and
+//! share of unknown words. With the built-in embedder, held-out questions are embedded by an
+//! embedder trained without them (5 folds), so the paraphrase half cannot remember them.
+//!
+//! Held-out entries only teach what an *in-domain* question without an answer looks like.
+//! To also learn that an off-topic question (`今天天气怎么样` to an insurer) must not be
+//! answered, a few off-topic questions are made up: the knowledge base's own questions with
+//! their distinctive words swapped for general Chinese words the knowledge base does not
+//! contain (from OpenCC's phrase list, shipped inside `hanconv`). They keep the shape of a
+//! customer question and share its common words, but ask about something else.
+
+use std::collections::HashSet;
+
+use super::Bot;
+use crate::embed::{Embedder, NgramEmbedder};
+use crate::error::Result;
+use crate::index::{Holdout, VariantId};
+use crate::rank::ConfidenceModel;
+use crate::rank::fit::{Example, fit};
+use crate::text::Analysis;
+
+/// Share of entries (in percent) held out whole, to learn "not in the knowledge base".
+const OUT_OF_KB_PERCENT: u64 = 15;
+/// Most held-out similar questions (bounds build time on very large knowledge bases).
+const MAX_IN_KB: usize = 4000;
+/// Questions asked with their entry held out, per held-out similar question: a prior of
+/// one question in five that the knowledge base cannot answer.
+const OUT_PER_IN: f64 = 0.25;
+/// Off-topic questions made up per held-out similar question (see [`off_topic`]).
+const OFF_TOPIC_PER_IN: f64 = 0.25;
+/// Folds for re-training the built-in embedder without the held-out questions.
+const FOLDS: u64 = 5;
+
+fn stable_hash(s: &str) -> u64 {
+    let h = s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    // finalize so that the low bits are well mixed
+    let mut z = h ^ (h >> 33);
+    z = z.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    z ^ (z >> 33)
+}
+
+/// One planned held-out question.
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    query: VariantId,
+    holdout: Holdout,
+    correct: Option<u32>,
+    fold: u64,
+}
+
+fn plan(bot: &Bot) -> Vec<Probe> {
+    let kb = bot.knowledge();
+    let ranges = &bot.corpus.entry_variants;
+    let mut order: Vec<(u64, u32)> = kb
+        .entries()
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (stable_hash(&e.id), i as u32))
+        .collect();
+    order.sort_unstable();
+    let mut in_kb: Vec<(u32, Vec<VariantId>)> = Vec::new();
+    let mut out_of_kb: Vec<(u32, Vec<VariantId>)> = Vec::new();
+    for &(h, e) in &order {
+        let r = ranges[e as usize].clone();
+        if h % 100 < OUT_OF_KB_PERCENT {
+            out_of_kb.push((e, r.collect()));
+        } else if r.len() >= 2 {
+            in_kb.push((e, r.collect()));
+        }
+    }
+    let mut probes = round_robin(&in_kb, MAX_IN_KB, |e, v| (Holdout::Variant(v), Some(e)));
+    let out_cap = (probes.len() as f64 * OUT_PER_IN).ceil() as usize;
+    probes.extend(round_robin(&out_of_kb, out_cap, |e, _| {
+        (Holdout::Entry(e), None)
+    }));
+    let names = kb.entries();
+    for p in &mut probes {
+        let e = bot.corpus.variants[p.query as usize].entry;
+        p.fold = stable_hash(&format!("{}#{}", names[e as usize].id, p.query)) % FOLDS;
+    }
+    probes
+}
+
+/// Up to `cap` probes taking the first variant of every entry, then the second, and so on,
+/// so that a cap keeps every entry represented.
+fn round_robin(
+    groups: &[(u32, Vec<VariantId>)],
+    cap: usize,
+    make: impl Fn(u32, VariantId) -> (Holdout, Option<u32>),
+) -> Vec<Probe> {
+    let mut out = Vec::new();
+    for k in 0.. {
+        let mut any = false;
+        for (e, variants) in groups {
+            let Some(&v) = variants.get(k) else { continue };
+            any = true;
+            if out.len() == cap {
+                return out;
+            }
+            let (holdout, correct) = make(*e, v);
+            out.push(Probe {
+                query: v,
+                holdout,
+                correct,
+                fold: 0,
+            });
+        }
+        if !any {
+            break;
+        }
+    }
+    out
+}
+
+/// Fits the model, or returns `None` when there are fewer than `min_examples` held-out
+/// similar questions.
+pub(crate) fn self_calibrate(
+    bot: &Bot,
+    analyses: &[Vec<Analysis>],
+    builtin_embedder: bool,
+    min_examples: usize,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Option<ConfidenceModel>> {
+    let probes = plan(bot);
+    let in_kb = probes.iter().filter(|p| p.correct.is_some()).count();
+    if in_kb < min_examples.max(1) {
+        return Ok(None);
+    }
+    let flat: Vec<&Analysis> = analyses.iter().flatten().collect();
+    let total = probes.len();
+    let mut examples = Vec::with_capacity(total);
+    let mut done = 0;
+    progress(0, total);
+    for fold in 0..FOLDS {
+        let fold_probes: Vec<&Probe> = probes.iter().filter(|p| p.fold == fold).collect();
+        if fold_probes.is_empty() {
+            continue;
+        }
+        let fold_embedder = if builtin_embedder {
+            Some(train_without(bot, analyses, &fold_probes))
+        } else {
+            None
+        };
+        for p in fold_probes {
+            let a = flat[p.query as usize];
+            let terms = bot.corpus.query(a, p.holdout);
+            let vector = match &fold_embedder {
+                Some(e) => e.embed(a),
+                None => bot.embedder.embed(a),
+            };
+            let scored = bot.score(a, &terms, &vector, p.holdout)?;
+            examples.push(Example {
+                candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
+                correct: p.correct,
+            });
+            done += 1;
+            if done % 100 == 0 {
+                progress(done, total);
+            }
+        }
+    }
+    let analyzer = bot.analyzer();
+    let n_off_topic = (in_kb as f64 * OFF_TOPIC_PER_IN).ceil() as usize;
+    for text in off_topic(bot, &probes, &flat, n_off_topic) {
+        let a = analyzer.analyze(&text);
+        let terms = bot.corpus.query(&a, Holdout::None);
+        let vector = bot.embedder.embed(&a);
+        let scored = bot.score(&a, &terms, &vector, Holdout::None)?;
+        examples.push(Example {
+            candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
+            correct: None,
+        });
+    }
+    progress(total, total);
+    Ok(Some(fit(&examples)))
+}
+
+/// General words (2–4 Chinese characters) that no question of the knowledge base contains.
+fn foreign_words(bot: &Bot) -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = hanconv::RawDictionary::STPhrases
+        .iter()
+        .map(|(simplified, _)| simplified)
+        .filter(|w| {
+            let n = w.chars().count();
+            (2..=4).contains(&n)
+                && w.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                && bot.corpus.term_idf(w).is_none()
+        })
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// `n` made-up off-topic questions: held-out questions whose distinctive words (those found
+/// in few entries) are replaced by foreign words. Deterministic.
+fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<String> {
+    let words = foreign_words(bot);
+    if words.is_empty() || n == 0 {
+        return Vec::new();
+    }
+    // A word is distinctive when at most about √(entries) entries share it.
+    let threshold = bot.corpus.max_idf() * 0.5;
+    let mut out = Vec::with_capacity(n);
+    let mut state: u64 = 0x0ff7_091c;
+    for p in probes.iter().filter(|p| p.correct.is_some()) {
+        if out.len() == n {
+            break;
+        }
+        let frame = flat[p.query as usize];
+        let distinctive: Vec<bool> = frame
+            .terms
+            .iter()
+            .map(|t| bot.corpus.term_idf(t).is_none_or(|idf| idf >= threshold))
+            .collect();
+        let Some(must) = distinctive.iter().position(|&d| d) else {
+            continue;
+        };
+        // Replace each distinctive word with probability 3/5 (at least one): an off-topic
+        // question often shares a rare word with some entry, and must still not be answered.
+        let mut replaced = 0;
+        let text: String = frame
+            .terms
+            .iter()
+            .zip(&distinctive)
+            .enumerate()
+            .map(|(i, (t, &d))| {
+                state = splitmix(state);
+                if d && (i == must || state % 5 < 3) {
+                    replaced += 1;
+                    state = splitmix(state);
+                    words[(state % words.len() as u64) as usize]
+                } else {
+                    t.as_str()
+                }
+            })
+            .collect();
+        if replaced > 0 {
+            out.push(text);
+        }
+    }
+    out
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The built-in embedder trained on the knowledge base minus the probes' held-out questions.
+fn train_without(bot: &Bot, analyses: &[Vec<Analysis>], probes: &[&Probe]) -> NgramEmbedder {
+    let mut left_out: HashSet<VariantId> = HashSet::new();
+    for p in probes {
+        match p.holdout {
+            Holdout::None => {}
+            Holdout::Variant(v) => {
+                left_out.insert(v);
+            }
+            Holdout::Entry(e) => left_out.extend(bot.corpus.entry_variants[e as usize].clone()),
+        }
+    }
+    let by_entry: Vec<Vec<&Analysis>> = analyses
+        .iter()
+        .zip(&bot.corpus.entry_variants)
+        .map(|(variants, range)| {
+            variants
+                .iter()
+                .zip(range.clone())
+                .filter(|(_, v)| !left_out.contains(v))
+                .map(|(a, _)| a)
+                .collect()
+        })
+        .collect();
+    NgramEmbedder::train(&by_entry, bot.embedder.dimension())
+}

@@ -1,0 +1,293 @@
+//! [`Bot`]: the whole pipeline, from a customer's message to a [`Reply`].
+
+mod build;
+mod calibrate;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub use build::{BotBuilder, BuildStage, Progress};
+
+use crate::embed::Embedder;
+use crate::error::Result;
+use crate::index::{Corpus, Holdout, LexicalIndex, QueryTerms, VariantId, VectorIndex};
+use crate::knowledge::{Channel, Entry, KnowledgeBase};
+use crate::policy::Policy;
+use crate::rank::{ConfidenceModel, Features, QueryView, entry_features, fit::score_candidates};
+use crate::reply::{Candidate, Decision, HandoffReason, Priority, Reply};
+use crate::text::{Analysis, Analyzer};
+
+/// Constant of reciprocal-rank fusion: 1 / (K + rank).
+const RRF_K: f64 = 60.0;
+/// Candidates carried in a reply.
+const REPLY_CANDIDATES: usize = 5;
+
+/// Options for one question.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AskOptions {
+    /// Render the answer for this channel (the entry's channel answer when it has one).
+    pub channel: Option<Channel>,
+}
+
+/// A candidate entry before the confidence model: features and best variant.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scored {
+    pub entry: u32,
+    pub variant: VariantId,
+    pub features: Features,
+}
+
+/// An FAQ robot over one knowledge base: build it once, then [`ask`](Bot::ask) from any
+/// number of threads.
+///
+/// ```
+/// use wenda::{Bot, Entry, KnowledgeBase};
+/// let kb = KnowledgeBase::from_entries(vec![
+///     Entry::new("report", "车险出险后怎么报案", "请拨打客服热线报案。")
+///         .with_similar(["车撞了怎么报案", "出了事故找谁报案", "理赔报案电话多少"]),
+///     Entry::new("refund", "怎么退保", "在App的保单详情页申请退保。")
+///         .with_similar(["退保流程", "我不想保了怎么退", "退保去哪里办"]),
+/// ])?;
+/// let bot = Bot::build(kb)?;
+/// let reply = bot.ask("撞车了怎么报案");
+/// assert_eq!(reply.top_id(), Some("report"));
+/// assert!((0.0..=1.0).contains(&reply.confidence));
+/// # Ok::<(), wenda::Error>(())
+/// ```
+pub struct Bot {
+    kb: KnowledgeBase,
+    analyzer: Analyzer,
+    corpus: Corpus,
+    lexical: LexicalIndex,
+    embedder: Arc<dyn Embedder>,
+    vectors: VectorIndex,
+    model: ConfidenceModel,
+    policy: Policy,
+}
+
+impl std::fmt::Debug for Bot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bot")
+            .field("entries", &self.kb.len())
+            .field("variants", &self.corpus.variants.len())
+            .field("embedder", &self.embedder.id())
+            .field("model", &self.model.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bot {
+    /// Builds a bot with the knowledge base's own options (`wenda.toml`) and the built-in
+    /// embedder. See [`Bot::builder`] for more control.
+    pub fn build(kb: KnowledgeBase) -> Result<Bot> {
+        BotBuilder::new(kb).build()
+    }
+
+    /// A builder, to set options, an embedder, a confidence model or a progress callback.
+    pub fn builder(kb: KnowledgeBase) -> BotBuilder {
+        BotBuilder::new(kb)
+    }
+
+    /// The knowledge base.
+    pub fn knowledge(&self) -> &KnowledgeBase {
+        &self.kb
+    }
+
+    /// The options in force.
+    pub fn config(&self) -> &crate::Config {
+        self.policy.config()
+    }
+
+    /// The confidence model in use.
+    pub fn model(&self) -> &ConfidenceModel {
+        &self.model
+    }
+
+    /// The embedder in use.
+    pub fn embedder(&self) -> &dyn Embedder {
+        self.embedder.as_ref()
+    }
+
+    /// Whether vector searches walk an HNSW graph (`false`: exact search over every vector;
+    /// see [`VectorSearch`](crate::config::VectorSearch)).
+    pub fn uses_hnsw(&self) -> bool {
+        self.vectors.is_hnsw()
+    }
+
+    /// The text pipeline in use.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Answers one message with the default channel.
+    pub fn ask(&self, question: &str) -> Reply {
+        self.ask_with(question, AskOptions::default())
+    }
+
+    /// Answers one message. Never panics and never fails: if searching fails, the reply is a
+    /// handoff with reason `internal_error`.
+    pub fn ask_with(&self, question: &str, options: AskOptions) -> Reply {
+        let start = Instant::now();
+        let analysis = self.analyzer.analyze(question);
+        let (decision, candidates) = match self.policy.before_retrieval(&analysis.normalized) {
+            Some(decision) => {
+                // Still rank, so an agent sees the robot's best guesses.
+                let candidates = self.candidates(&analysis).unwrap_or_default();
+                (decision, candidates)
+            }
+            None => match self.candidates(&analysis) {
+                Ok(candidates) => {
+                    let decision = self.policy.after_ranking(&candidates, |id| {
+                        self.kb.entry(id).map(|e| {
+                            (
+                                e.answer_for(options.channel).to_string(),
+                                e.category.clone(),
+                            )
+                        })
+                    });
+                    (decision, candidates)
+                }
+                Err(e) => (
+                    Decision::Handoff {
+                        reason: HandoffReason::InternalError,
+                        priority: Priority::Normal,
+                        detail: Some(e.to_string()),
+                    },
+                    Vec::new(),
+                ),
+            },
+        };
+        let confidence = candidates.first().map(|c| c.confidence).unwrap_or(0.0);
+        let mut candidates = candidates;
+        candidates.truncate(REPLY_CANDIDATES);
+        Reply {
+            query: question.to_string(),
+            decision,
+            confidence,
+            candidates,
+            elapsed_us: start.elapsed().as_micros().min(u64::MAX as u128) as u64,
+        }
+    }
+
+    /// Ranked candidates with confidences, best first.
+    fn candidates(&self, analysis: &Analysis) -> Result<Vec<Candidate>> {
+        let terms = self.corpus.query(analysis, Holdout::None);
+        let vector = self.embedder.embed(analysis);
+        let scored = self.score(analysis, &terms, &vector, Holdout::None)?;
+        let pairs: Vec<(u32, Features)> = scored.iter().map(|s| (s.entry, s.features)).collect();
+        let best_variant: HashMap<u32, VariantId> =
+            scored.iter().map(|s| (s.entry, s.variant)).collect();
+        Ok(score_candidates(&self.model, &pairs)
+            .into_iter()
+            .map(|(e, score, margin, f)| {
+                let entry = &self.kb.entries()[e as usize];
+                let v = best_variant.get(&e).copied().unwrap_or(0);
+                Candidate {
+                    entry_id: entry.id.clone(),
+                    question: entry.question.clone(),
+                    matched: self.variant_text(entry, e, v).to_string(),
+                    category: entry.category.clone(),
+                    score,
+                    confidence: self.model.confidence(score, margin, &f),
+                    features: f,
+                }
+            })
+            .collect())
+    }
+
+    fn variant_text<'a>(&self, entry: &'a Entry, e: u32, v: VariantId) -> &'a str {
+        let start = self.corpus.entry_variants[e as usize].start;
+        entry
+            .variants()
+            .nth(v.saturating_sub(start) as usize)
+            .unwrap_or(&entry.question)
+    }
+
+    /// Retrieval from both indexes, fused per entry, then features for the best entries.
+    pub(crate) fn score(
+        &self,
+        analysis: &Analysis,
+        terms: &QueryTerms,
+        vector: &[f32],
+        holdout: Holdout,
+    ) -> Result<Vec<Scored>> {
+        let r = &self.policy.config().retrieval;
+        let corpus = &self.corpus;
+        let skip = |v: VariantId| {
+            corpus
+                .variants
+                .get(v as usize)
+                .is_none_or(|x| holdout.excludes(v, x.entry))
+        };
+        let max_skipped = match holdout {
+            Holdout::None => 0,
+            Holdout::Variant(_) => 1,
+            Holdout::Entry(e) => corpus.entry_variants[e as usize].len(),
+        };
+        let lexical = self
+            .lexical
+            .search(analysis, r.lexical_candidates, &skip, max_skipped)?;
+        let vector_skip: Option<&(dyn Fn(VariantId) -> bool + Sync)> = match holdout {
+            Holdout::None => None,
+            _ => Some(&skip),
+        };
+        let semantic = self
+            .vectors
+            .search(vector, r.vector_candidates, r.hnsw_ef, vector_skip);
+        // entry → (fused score, best BM25)
+        let mut fused: HashMap<u32, (f64, f32)> = HashMap::new();
+        for (list, is_lexical) in [(&lexical, true), (&semantic, false)] {
+            let mut seen = std::collections::HashSet::new();
+            for (v, score) in list.iter() {
+                let entry = corpus.variants[*v as usize].entry;
+                if !seen.insert(entry) {
+                    continue;
+                }
+                let slot = fused.entry(entry).or_insert((0.0, 0.0));
+                slot.0 += 1.0 / (RRF_K + seen.len() as f64);
+                if is_lexical {
+                    slot.1 = slot.1.max(*score);
+                }
+            }
+        }
+        let top_bm25 = lexical.first().map(|h| h.1).unwrap_or(0.0);
+        let mut ranked: Vec<(u32, f64, f32)> =
+            fused.into_iter().map(|(e, (s, b))| (e, s, b)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(r.max_entries);
+        let view = QueryView {
+            terms,
+            vector,
+            holdout,
+        };
+        Ok(ranked
+            .into_iter()
+            .filter_map(|(entry, _, bm25)| {
+                let rel = if top_bm25 > 0.0 {
+                    (bm25 / top_bm25) as f64
+                } else {
+                    0.0
+                };
+                entry_features(corpus, &self.vectors, &view, entry, rel).map(
+                    |(features, variant)| Scored {
+                        entry,
+                        variant,
+                        features,
+                    },
+                )
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bot_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Bot>();
+    }
+}

@@ -1,0 +1,259 @@
+//! The one error type of the crate.
+//!
+//! Two families of failure are kept apart, because two different people fix them:
+//!
+//! * [`Error::Knowledge`]: the knowledge base (or its configuration) has problems a curator
+//!   can fix. It carries **every** problem found, each naming the file, the line where the
+//!   format allows, the entry id and what is wrong.
+//! * everything else: I/O, index and internal failures, which an operator or a developer
+//!   has to look at.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// `Result` with [`Error`] as its error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in wenda.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The knowledge base has problems a curator must fix; all of them are listed.
+    #[error("{0}")]
+    Knowledge(Problems),
+
+    /// A file or directory could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The configuration passed in code is not valid (for example thresholds out of order).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// The search index failed (tantivy or the vector index).
+    #[error("index error: {0}")]
+    Index(String),
+}
+
+impl Error {
+    /// An [`Error::Io`] naming `path`.
+    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+
+    /// The curator-fixable problems, when this is an [`Error::Knowledge`].
+    pub fn problems(&self) -> Option<&Problems> {
+        match self {
+            Error::Knowledge(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Error::Index(e.to_string())
+    }
+}
+
+/// How serious a [`Problem`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth a look, but the knowledge base still loads (for example an entry with no
+    /// similar questions, or the same similar question listed twice).
+    Warning,
+    /// The knowledge base cannot be used until this is fixed.
+    Error,
+}
+
+/// One thing wrong with the knowledge base, located as precisely as the format allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The file the problem is in (or the knowledge-base path when it concerns no one file).
+    pub file: PathBuf,
+    /// 1-based line number, when the format allows locating it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The FAQ entry id concerned, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    /// What is wrong, in words a curator can act on.
+    pub message: String,
+}
+
+impl Problem {
+    /// A new error-severity problem in `file`.
+    pub fn error(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Error,
+            file: file.into(),
+            line: None,
+            entry: None,
+            message: message.into(),
+        }
+    }
+
+    /// A new warning in `file`.
+    pub fn warning(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(file, message)
+        }
+    }
+
+    /// Sets the line (1-based).
+    pub fn at_line(mut self, line: Option<usize>) -> Self {
+        self.line = line;
+        self
+    }
+
+    /// Sets the entry id.
+    pub fn for_entry(mut self, id: impl Into<String>) -> Self {
+        self.entry = Some(id.into());
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, ": {label}")?;
+        if let Some(entry) = &self.entry {
+            write!(f, ": entry \"{entry}\"")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// A list of [`Problem`]s, sorted by file, line and entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Problems(Vec<Problem>);
+
+impl Problems {
+    /// Wraps and sorts a list of problems.
+    pub fn new(mut problems: Vec<Problem>) -> Self {
+        problems.sort_by(|a, b| {
+            (&a.file, a.line, &a.entry, &a.message).cmp(&(&b.file, b.line, &b.entry, &b.message))
+        });
+        problems.dedup();
+        Problems(problems)
+    }
+
+    /// All problems, errors and warnings.
+    pub fn all(&self) -> &[Problem] {
+        &self.0
+    }
+
+    /// Only the error-severity problems.
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.0.iter().filter(|p| p.severity == Severity::Error)
+    }
+
+    /// Only the warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.0.iter().filter(|p| p.severity == Severity::Warning)
+    }
+
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.errors().next().is_some()
+    }
+
+    /// Number of problems.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no problems at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors = self.errors().count();
+        let warnings = self.0.len() - errors;
+        write!(
+            f,
+            "the knowledge base has {errors} error(s) and {warnings} warning(s)"
+        )?;
+        for p in &self.0 {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line number of byte offset `offset` in `text`.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_display_names_file_line_entry() {
+        let p = Problem::error("knowledge/claims.toml", "empty answer")
+            .at_line(Some(12))
+            .for_entry("claim-report");
+        assert_eq!(
+            p.to_string(),
+            "knowledge/claims.toml:12: error: entry \"claim-report\": empty answer"
+        );
+    }
+
+    #[test]
+    fn problems_sorted_and_counted() {
+        let ps = Problems::new(vec![
+            Problem::warning("b.toml", "w").at_line(Some(3)),
+            Problem::error("a.toml", "e").at_line(Some(9)),
+            Problem::error("a.toml", "e").at_line(Some(2)),
+        ]);
+        assert_eq!(ps.all()[0].line, Some(2));
+        assert!(ps.has_errors());
+        assert_eq!(ps.warnings().count(), 1);
+        assert!(
+            ps.to_string()
+                .starts_with("the knowledge base has 2 error(s) and 1 warning(s)")
+        );
+    }
+
+    #[test]
+    fn line_of_counts_newlines() {
+        let t = "a\nb\nc";
+        assert_eq!(line_of(t, 0), 1);
+        assert_eq!(line_of(t, 2), 2);
+        assert_eq!(line_of(t, 4), 3);
+        assert_eq!(line_of(t, 100), 3);
+    }
+}

@@ -1,0 +1,12 @@
+//! The indexes: lexical (tantivy BM25), vector (hnsw_rs), and the in-memory corpus used to
+//! re-score candidates exactly.
+
+mod corpus;
+mod lexical;
+mod sparse;
+mod vector;
+
+pub(crate) use corpus::{Corpus, Holdout, QueryTerms, VariantId};
+pub(crate) use lexical::LexicalIndex;
+pub(crate) use sparse::SparseVec;
+pub(crate) use vector::VectorIndex;

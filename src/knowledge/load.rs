@@ -1,0 +1,171 @@
+//! Finding and reading the files of a knowledge base.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::KnowledgeBase;
+use super::faq_csv::parse_faq_csv;
+use super::faq_jsonl::parse_faq_jsonl;
+use super::faq_toml::parse_faq_toml;
+use super::lexicon_files::{parse_dict, parse_stopwords, parse_synonyms};
+use super::settings::{parse_config, parse_triggers};
+use crate::error::{Error, Problem, Result};
+
+/// Reserved file names at the top of a knowledge directory.
+pub(crate) const CONFIG_FILE: &str = "wenda.toml";
+pub(crate) const TRIGGERS_FILE: &str = "triggers.toml";
+pub(crate) const DICT_FILE: &str = "dict.txt";
+pub(crate) const SYNONYMS_FILE: &str = "synonyms.txt";
+pub(crate) const STOPWORDS_FILE: &str = "stopwords.txt";
+
+/// Reads `path` (a knowledge directory, or one `.toml`, `.jsonl` or `.csv` FAQ file) and
+/// returns the knowledge base with every problem found, errors and warnings together.
+/// Only I/O failures on the top-level path are returned as `Err`.
+pub(crate) fn read(path: &Path) -> Result<(KnowledgeBase, Vec<Problem>)> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let mut kb = KnowledgeBase::empty();
+    kb.path = Some(path.to_path_buf());
+    let mut problems = Vec::new();
+    if meta.is_dir() {
+        read_dir_kb(path, &mut kb, &mut problems)?;
+    } else {
+        let text = read_text(path, &mut problems);
+        if let Some(text) = text {
+            match faq_format(path) {
+                Some(format) => {
+                    kb.entries = parse_faq(format, &text, path, &mut problems);
+                }
+                None => problems.push(Problem::error(
+                    path,
+                    "unsupported file type: use a knowledge directory, or a .toml, .jsonl or .csv FAQ file",
+                )),
+            }
+        }
+    }
+    Ok((kb, problems))
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Toml,
+    Jsonl,
+    Csv,
+}
+
+fn faq_format(path: &Path) -> Option<Format> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "toml" => Some(Format::Toml),
+        "jsonl" | "ndjson" => Some(Format::Jsonl),
+        "csv" => Some(Format::Csv),
+        _ => None,
+    }
+}
+
+fn parse_faq(
+    format: Format,
+    text: &str,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Vec<super::Entry> {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match format {
+        Format::Toml => parse_faq_toml(text, path, problems),
+        Format::Jsonl => parse_faq_jsonl(text, path, "", problems),
+        Format::Csv => parse_faq_csv(text, path, &stem, problems),
+    }
+}
+
+fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>) -> Result<()> {
+    let mut faq_files = Vec::new();
+    collect_files(root, root, &mut faq_files)?;
+    faq_files.sort();
+    let mut found_any = false;
+    for file in faq_files {
+        let Some(format) = faq_format(&file) else {
+            continue;
+        };
+        found_any = true;
+        if let Some(text) = read_text(&file, problems) {
+            let entries = parse_faq(format, &text, &file, problems);
+            kb.entries.extend(entries);
+        }
+    }
+    if !found_any {
+        problems.push(Problem::error(
+            root,
+            "no FAQ files in this directory (expected one or more .toml, .jsonl or .csv files besides wenda.toml and triggers.toml)",
+        ));
+    }
+    let optional = |name: &str, problems: &mut Vec<Problem>| {
+        let p = root.join(name);
+        if p.is_file() {
+            read_text(&p, problems).map(|t| (p, t))
+        } else {
+            None
+        }
+    };
+    if let Some((p, t)) = optional(CONFIG_FILE, problems) {
+        kb.config = parse_config(&t, &p, problems);
+    }
+    if let Some((p, t)) = optional(TRIGGERS_FILE, problems) {
+        kb.triggers = parse_triggers(&t, &p, problems);
+    }
+    if let Some((p, t)) = optional(DICT_FILE, problems) {
+        kb.lexicon.dict = parse_dict(&t, &p, problems);
+    }
+    if let Some((p, t)) = optional(SYNONYMS_FILE, problems) {
+        kb.lexicon.synonyms = parse_synonyms(&t, &p, problems);
+    }
+    if let Some((_, t)) = optional(STOPWORDS_FILE, problems) {
+        kb.lexicon.stopwords = parse_stopwords(&t);
+    }
+    Ok(())
+}
+
+/// FAQ files under `dir`, recursively, skipping hidden entries and the reserved files at
+/// the top level.
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if file_type.is_dir() {
+            collect_files(root, &path, out)?;
+        } else if dir != root || ![CONFIG_FILE, TRIGGERS_FILE].contains(&name.as_str()) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a UTF-8 file; failures become problems naming the file.
+fn read_text(path: &Path, problems: &mut Vec<Problem>) -> Option<String> {
+    match fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                let line = crate::error::line_of(
+                    &String::from_utf8_lossy(e.as_bytes()),
+                    e.utf8_error().valid_up_to(),
+                );
+                problems.push(
+                    Problem::error(path, "not valid UTF-8 text (save the file as UTF-8)")
+                        .at_line(Some(line)),
+                );
+                None
+            }
+        },
+        Err(e) => {
+            problems.push(Problem::error(path, format!("cannot read: {e}")));
+            None
+        }
+    }
+}

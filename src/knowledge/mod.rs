@@ -1,0 +1,223 @@
+//! The knowledge base: FAQ entries plus the files that tune matching.
+//!
+//! # On disk
+//!
+//! A knowledge directory holds:
+//!
+//! | file | what |
+//! |---|---|
+//! | `*.toml` (any name, any sub-folder) | FAQ entries of one category (see below) |
+//! | `*.jsonl`, `*.csv` | FAQ entries in JSON Lines or spreadsheet form |
+//! | `dict.txt` | jieba user dictionary: `word [frequency] [tag]` per line |
+//! | `synonyms.txt` | one synonym group per line, first word canonical |
+//! | `stopwords.txt` | words ignored for matching |
+//! | `triggers.toml` | handoff words ([`Triggers`]) |
+//! | `wenda.toml` | thresholds and options ([`Config`](crate::Config)) |
+//!
+//! A category file:
+//!
+//! ```toml
+//! category = "车险/理赔"
+//!
+//! [[faq]]
+//! id = "claim-report"                      # stable, unique across the KB
+//! question = "车险出险后怎么报案？"          # the standard question
+//! similar = ["车撞了怎么报案", "出了交通事故怎么通知保险公司"]
+//! answer = "请在出险后48小时内拨打客服电话报案……"
+//! [faq.channels]                           # optional: web, wechat, app, sms, voice
+//! sms = "出险后48小时内致电客服报案。"
+//! ```
+//!
+//! A JSONL line: `{"id": "…", "question": "…", "similar": ["…"], "answer": "…", "category": "…"}`.
+//!
+//! Loading never panics: every problem of every file is collected and reported together,
+//! each with file, line, entry id and cause (see [`Problem`](crate::Problem)).
+
+mod entry;
+mod faq_csv;
+mod faq_jsonl;
+mod faq_toml;
+mod lexicon_files;
+mod load;
+mod raw;
+mod settings;
+mod toml_util;
+mod triggers;
+mod validate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub use entry::{Channel, Entry, Source};
+pub use triggers::{TriggerSet, Triggers};
+
+use crate::config::Config;
+use crate::error::{Error, Problem, Problems, Result, Severity};
+use crate::text::Lexicon;
+
+/// A validated knowledge base.
+///
+/// ```
+/// use wenda::{Entry, KnowledgeBase};
+/// let kb = KnowledgeBase::from_entries(vec![
+///     Entry::new("refund", "怎么退保", "在App里申请退保。").with_similar(["退保流程", "我要退保"]),
+/// ])?;
+/// assert_eq!(kb.len(), 1);
+/// assert_eq!(kb.variant_count(), 3);
+/// # Ok::<(), wenda::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct KnowledgeBase {
+    path: Option<PathBuf>,
+    entries: Vec<Entry>,
+    by_id: HashMap<String, usize>,
+    lexicon: Lexicon,
+    triggers: Triggers,
+    config: Config,
+    warnings: Vec<Problem>,
+}
+
+impl KnowledgeBase {
+    fn empty() -> Self {
+        KnowledgeBase {
+            path: None,
+            entries: Vec::new(),
+            by_id: HashMap::new(),
+            lexicon: Lexicon::default(),
+            triggers: Triggers::default(),
+            config: Config::default(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Loads and validates a knowledge directory or a single `.toml`, `.jsonl` or `.csv`
+    /// FAQ file.
+    ///
+    /// # Errors
+    /// [`Error::Knowledge`] listing every problem (with warnings) when any problem is an
+    /// error; [`Error::Io`] when `path` cannot be read at all.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let (kb, problems) = load::read(path.as_ref())?;
+        kb.finish(problems)
+    }
+
+    /// Builds a knowledge base from entries made in code (default lexicon, triggers and
+    /// config), validating them like a loaded one.
+    pub fn from_entries(entries: Vec<Entry>) -> Result<Self> {
+        let mut kb = KnowledgeBase::empty();
+        kb.entries = entries
+            .into_iter()
+            .map(|mut e| {
+                if e.source.file.as_os_str().is_empty() {
+                    e.source.file = PathBuf::from("<memory>");
+                }
+                e
+            })
+            .collect();
+        kb.finish(Vec::new())
+    }
+
+    /// Replaces the lexicon (user dictionary, synonyms, stopwords).
+    pub fn with_lexicon(mut self, lexicon: Lexicon) -> Self {
+        self.lexicon = lexicon;
+        self
+    }
+
+    /// Replaces the handoff triggers.
+    pub fn with_triggers(mut self, triggers: Triggers) -> Self {
+        self.triggers = triggers;
+        self
+    }
+
+    /// Replaces the options.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the options are invalid.
+    pub fn with_config(mut self, config: Config) -> Result<Self> {
+        config.validate()?;
+        self.config = config;
+        Ok(self)
+    }
+
+    fn finish(mut self, mut problems: Vec<Problem>) -> Result<Self> {
+        validate::validate_entries(&self.entries, &mut problems);
+        if let Some(path) = &self.path {
+            if self.entries.is_empty() && !problems.iter().any(|p| p.severity == Severity::Error) {
+                problems.push(Problem::error(
+                    path,
+                    "the knowledge base has no FAQ entries",
+                ));
+            }
+        }
+        let problems = Problems::new(problems);
+        if problems.has_errors() {
+            return Err(Error::Knowledge(problems));
+        }
+        self.warnings = problems.all().to_vec();
+        self.by_id = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        Ok(self)
+    }
+
+    /// Where the knowledge base was loaded from (`None` when built in code).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// All entries, in file order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry with this id.
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.by_id.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of question variants (standard + similar) over all entries.
+    pub fn variant_count(&self) -> usize {
+        self.entries.iter().map(|e| 1 + e.similar.len()).sum()
+    }
+
+    /// The distinct categories, sorted.
+    pub fn categories(&self) -> Vec<&str> {
+        let mut c: Vec<&str> = self.entries.iter().map(|e| e.category.as_str()).collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+
+    /// User dictionary, synonyms and stopwords.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// Handoff triggers.
+    pub fn triggers(&self) -> &Triggers {
+        &self.triggers
+    }
+
+    /// Options from `wenda.toml` (defaults when there is none).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Warnings found while loading (the knowledge base is usable, but worth a look).
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
+    }
+}

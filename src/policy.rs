@@ -1,0 +1,260 @@
+//! From confidence and trigger words to a [`Decision`].
+//!
+//! In order:
+//! 1. nothing to match (empty, whitespace, punctuation or emoji only) → `handoff`
+//!    `empty_query`, low priority;
+//! 2. a `sensitive` trigger → `handoff` `sensitive`, high priority;
+//! 3. an `asked_for_human` trigger → `handoff` `asked_for_human`, normal priority;
+//! 4. top confidence ≥ `thresholds.answer` → `answer`;
+//! 5. top confidence ≥ `thresholds.clarify` → `clarify` with up to
+//!    `clarify.max_suggestions` entries whose confidence is at least
+//!    `clarify.min_confidence`;
+//! 6. otherwise → `handoff` `low_confidence`, normal priority.
+
+use std::collections::HashSet;
+
+use aho_corasick::AhoCorasick;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::knowledge::{TriggerSet, Triggers};
+use crate::reply::{Candidate, Decision, HandoffReason, Priority, Suggestion};
+use crate::text::normalize;
+
+/// Normalized text without spaces: what triggers are matched against.
+fn compact(text: &str) -> String {
+    normalize(text).replace(' ', "")
+}
+
+struct CompiledSet {
+    phrases: Option<AhoCorasick>,
+    phrase_texts: Vec<String>,
+    all_of: Vec<Vec<String>>,
+    exact: HashSet<String>,
+}
+
+impl CompiledSet {
+    fn new(set: &TriggerSet) -> Result<Self> {
+        let phrase_texts: Vec<String> = set
+            .phrases
+            .iter()
+            .map(|p| compact(p))
+            .filter(|p| !p.is_empty())
+            .collect();
+        let phrases = if phrase_texts.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::new(&phrase_texts)
+                    .map_err(|e| Error::Config(format!("trigger phrases: {e}")))?,
+            )
+        };
+        Ok(CompiledSet {
+            phrases,
+            phrase_texts,
+            all_of: set
+                .all_of
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .map(|w| compact(w))
+                        .filter(|w| !w.is_empty())
+                        .collect()
+                })
+                .filter(|g: &Vec<String>| !g.is_empty())
+                .collect(),
+            exact: set
+                .exact
+                .iter()
+                .map(|w| compact(w))
+                .filter(|w| !w.is_empty())
+                .collect(),
+        })
+    }
+
+    /// The trigger that fires on `text` (compact form), if any.
+    fn find(&self, text: &str) -> Option<String> {
+        if self.exact.contains(text) {
+            return Some(text.to_string());
+        }
+        if let Some(m) = self.phrases.as_ref().and_then(|ac| ac.find(text)) {
+            return self.phrase_texts.get(m.pattern().as_usize()).cloned();
+        }
+        self.all_of
+            .iter()
+            .find(|g| g.iter().all(|w| text.contains(w.as_str())))
+            .map(|g| g.join("+"))
+    }
+}
+
+/// Thresholds and triggers, ready to decide.
+pub(crate) struct Policy {
+    config: Config,
+    sensitive: CompiledSet,
+    asked_for_human: CompiledSet,
+}
+
+impl Policy {
+    pub fn new(config: &Config, triggers: &Triggers) -> Result<Self> {
+        Ok(Policy {
+            config: config.clone(),
+            sensitive: CompiledSet::new(&triggers.sensitive)?,
+            asked_for_human: CompiledSet::new(&triggers.asked_for_human)?,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A handoff decided from the words alone (steps 1–3), before any retrieval.
+    pub fn before_retrieval(&self, normalized: &str) -> Option<Decision> {
+        let text = normalized.replace(' ', "");
+        if text.is_empty() {
+            return Some(Decision::Handoff {
+                reason: HandoffReason::EmptyQuery,
+                priority: Priority::Low,
+                detail: None,
+            });
+        }
+        if let Some(t) = self.sensitive.find(&text) {
+            return Some(Decision::Handoff {
+                reason: HandoffReason::Sensitive,
+                priority: Priority::High,
+                detail: Some(t),
+            });
+        }
+        self.asked_for_human.find(&text).map(|t| Decision::Handoff {
+            reason: HandoffReason::AskedForHuman,
+            priority: Priority::Normal,
+            detail: Some(t),
+        })
+    }
+
+    /// Steps 4–6 on ranked candidates (best first). `answer` renders the answer text of an
+    /// entry id.
+    pub fn after_ranking(
+        &self,
+        candidates: &[Candidate],
+        answer: impl Fn(&str) -> Option<(String, String)>,
+    ) -> Decision {
+        let t = &self.config.thresholds;
+        let top = candidates.first();
+        let confidence = top.map(|c| c.confidence).unwrap_or(0.0);
+        if let Some(c) = top.filter(|_| confidence >= t.answer) {
+            if let Some((text, category)) = answer(&c.entry_id) {
+                return Decision::Answer {
+                    entry_id: c.entry_id.clone(),
+                    question: c.question.clone(),
+                    answer: text,
+                    category,
+                };
+            }
+        }
+        if confidence >= t.clarify {
+            let opts = &self.config.clarify;
+            let suggestions: Vec<Suggestion> = candidates
+                .iter()
+                .filter(|c| c.confidence >= opts.min_confidence)
+                .take(opts.max_suggestions)
+                .map(|c| Suggestion {
+                    entry_id: c.entry_id.clone(),
+                    question: c.question.clone(),
+                    confidence: c.confidence,
+                })
+                .collect();
+            if !suggestions.is_empty() {
+                return Decision::Clarify { suggestions };
+            }
+        }
+        Decision::Handoff {
+            reason: HandoffReason::LowConfidence,
+            priority: Priority::Normal,
+            detail: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rank::Features;
+
+    fn policy() -> Policy {
+        Policy::new(&Config::default(), &Triggers::default()).unwrap()
+    }
+
+    fn reason(d: Option<Decision>) -> Option<HandoffReason> {
+        match d {
+            Some(Decision::Handoff { reason, .. }) => Some(reason),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn triggers_table() {
+        let p = policy();
+        let rows = [
+            ("", Some(HandoffReason::EmptyQuery)),
+            ("转人工", Some(HandoffReason::AskedForHuman)),
+            ("我要轉人工！！", Some(HandoffReason::AskedForHuman)),
+            ("人工", Some(HandoffReason::AskedForHuman)),
+            ("维修的人工费怎么算", None),
+            (
+                "再不赔我就去银保监会投诉你们",
+                Some(HandoffReason::Sensitive),
+            ),
+            ("我要找律师起诉你们", Some(HandoffReason::Sensitive)),
+            ("投诉到监管那里去", Some(HandoffReason::Sensitive)),
+            ("怎么投诉", None),
+            ("车险怎么报案", None),
+        ];
+        for (text, want) in rows {
+            assert_eq!(
+                reason(p.before_retrieval(&normalize(text))),
+                want,
+                "{text:?}"
+            );
+        }
+    }
+
+    fn cand(id: &str, confidence: f64) -> Candidate {
+        Candidate {
+            entry_id: id.into(),
+            question: format!("{id}?"),
+            matched: String::new(),
+            category: String::new(),
+            score: 0.0,
+            confidence,
+            features: Features::default(),
+        }
+    }
+
+    #[test]
+    fn thresholds() {
+        let p = policy();
+        let answer = |_: &str| Some(("ans".to_string(), "cat".to_string()));
+        let d = p.after_ranking(&[cand("a", 0.9), cand("b", 0.1)], answer);
+        assert_eq!(d.kind(), "answer");
+        let d = p.after_ranking(
+            &[
+                cand("a", 0.4),
+                cand("b", 0.3),
+                cand("c", 0.2),
+                cand("d", 0.1),
+                cand("e", 0.01),
+            ],
+            answer,
+        );
+        match d {
+            Decision::Clarify { suggestions } => {
+                let ids: Vec<_> = suggestions.iter().map(|s| s.entry_id.as_str()).collect();
+                assert_eq!(ids, ["a", "b", "c"]);
+            }
+            other => panic!("expected clarify, got {other:?}"),
+        }
+        let d = p.after_ranking(&[cand("a", 0.1)], answer);
+        assert_eq!(d.kind(), "handoff");
+        assert_eq!(p.after_ranking(&[], answer).kind(), "handoff");
+    }
+}

@@ -1,0 +1,331 @@
+//! Fitting the confidence model: L2-regularized logistic regression by Newton's method,
+//! on examples made by asking the knowledge base's own questions with them held out.
+
+use ndarray::{Array1, Array2};
+
+use super::features::{Features, RANK_FEATURES};
+use super::model::{CALIBRATION_INPUTS, ConfidenceModel, ModelOrigin, calibration_inputs};
+
+/// One held-out question with the candidates retrieval found for it.
+#[derive(Debug, Clone)]
+pub(crate) struct Example {
+    /// Candidate entries and their features, in retrieval order.
+    pub candidates: Vec<(u32, Features)>,
+    /// The entry that should win, or `None` when the question's entry was held out.
+    pub correct: Option<u32>,
+}
+
+/// Ranker: every similarity counts for a match; length ratio may go either way.
+const RANKER_SIGNS: [Sign; RANK_FEATURES] = [
+    Sign::Positive,
+    Sign::Positive,
+    Sign::Positive,
+    Sign::Positive,
+    Sign::Positive,
+    Sign::Positive,
+    Sign::Positive,
+    Sign::Free,
+];
+/// Calibrator: score, margin and similarities raise confidence; unknown words lower it.
+const CALIBRATOR_SIGNS: [Sign; CALIBRATION_INPUTS.len()] = [
+    Sign::Positive,
+    Sign::Positive,
+    Sign::Negative,
+    Sign::Positive,
+    Sign::Positive,
+    Sign::Positive,
+];
+
+/// L2 penalty on weights (not on the bias).
+const L2: f64 = 1.0;
+const NEWTON_STEPS: usize = 50;
+
+/// Fits a logistic regression: returns weights for the columns of `x`, then the bias.
+/// `sample_weight[i]` scales example `i`. Deterministic.
+pub(crate) fn logistic(x: &Array2<f64>, y: &[f64], sample_weight: &[f64], l2: f64) -> Vec<f64> {
+    let (n, p) = x.dim();
+    // Design matrix with a bias column.
+    let mut a = Array2::<f64>::ones((n, p + 1));
+    a.slice_mut(ndarray::s![.., ..p]).assign(x);
+    let y = Array1::from(y.to_vec());
+    let sw = Array1::from(sample_weight.to_vec());
+    let mut w = Array1::<f64>::zeros(p + 1);
+    for _ in 0..NEWTON_STEPS {
+        let z = a.dot(&w);
+        let mu = z.mapv(super::model::sigmoid);
+        // gradient of the penalized negative log-likelihood
+        let r = (&mu - &y) * &sw;
+        let mut grad = a.t().dot(&r);
+        let mut hess = Array2::<f64>::zeros((p + 1, p + 1));
+        let s = mu.mapv(|m| (m * (1.0 - m)).max(1e-9)) * &sw;
+        for (i, row) in a.rows().into_iter().enumerate() {
+            let si = s[i];
+            for j in 0..=p {
+                let rj = row[j] * si;
+                for k in j..=p {
+                    hess[[j, k]] += rj * row[k];
+                }
+            }
+        }
+        for j in 0..=p {
+            for k in 0..j {
+                hess[[j, k]] = hess[[k, j]];
+            }
+        }
+        for j in 0..p {
+            grad[j] += l2 * w[j];
+            hess[[j, j]] += l2;
+        }
+        hess[[p, p]] += 1e-6;
+        let Some(step) = solve(hess, grad) else { break };
+        let size = step.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        w = &w - &step;
+        if size < 1e-8 {
+            break;
+        }
+    }
+    w.to_vec()
+}
+
+/// The sign a weight must have (a monotonicity constraint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sign {
+    /// ≥ 0: more of this input never lowers the output.
+    Positive,
+    /// ≤ 0: more of this input never raises the output.
+    Negative,
+    /// Unconstrained.
+    Free,
+}
+
+/// [`logistic`] with sign constraints on the weights: a weight that comes out with the
+/// wrong sign is fixed at zero and the rest refitted, until every weight obeys its sign.
+/// Keeps the model monotone, so that it behaves sensibly on questions unlike its training
+/// examples (collinear features otherwise get weights of opposite signs).
+pub(crate) fn logistic_signed(
+    x: &Array2<f64>,
+    y: &[f64],
+    sample_weight: &[f64],
+    l2: f64,
+    signs: &[Sign],
+) -> Vec<f64> {
+    let p = x.ncols();
+    let mut active: Vec<usize> = (0..p).collect();
+    loop {
+        let sub = x.select(ndarray::Axis(1), &active);
+        let w = logistic(&sub, y, sample_weight, l2);
+        let wrong: Vec<usize> = active
+            .iter()
+            .enumerate()
+            .filter(
+                |&(k, &col)| match signs.get(col).copied().unwrap_or(Sign::Free) {
+                    Sign::Positive => w[k] < 0.0,
+                    Sign::Negative => w[k] > 0.0,
+                    Sign::Free => false,
+                },
+            )
+            .map(|(_, &col)| col)
+            .collect();
+        if wrong.is_empty() || active.is_empty() {
+            let mut full = vec![0.0; p + 1];
+            for (k, &col) in active.iter().enumerate() {
+                full[col] = w[k];
+            }
+            full[p] = w[active.len()];
+            return full;
+        }
+        active.retain(|c| !wrong.contains(c));
+    }
+}
+
+/// Solves `m x = b` by Gaussian elimination with partial pivoting; `None` if singular.
+fn solve(mut m: Array2<f64>, mut b: Array1<f64>) -> Option<Array1<f64>> {
+    let n = b.len();
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&i, &j| m[[i, col]].abs().total_cmp(&m[[j, col]].abs()))?;
+        if m[[pivot, col]].abs() < 1e-12 {
+            return None;
+        }
+        if pivot != col {
+            for k in 0..n {
+                m.swap([pivot, k], [col, k]);
+            }
+            b.swap(pivot, col);
+        }
+        for row in col + 1..n {
+            let factor = m[[row, col]] / m[[col, col]];
+            if factor != 0.0 {
+                for k in col..n {
+                    m[[row, k]] -= factor * m[[col, k]];
+                }
+                b[row] -= factor * b[col];
+            }
+        }
+    }
+    let mut x = Array1::<f64>::zeros(n);
+    for row in (0..n).rev() {
+        let s: f64 = (row + 1..n).map(|k| m[[row, k]] * x[k]).sum();
+        x[row] = (b[row] - s) / m[[row, row]];
+    }
+    Some(x)
+}
+
+/// Fits ranker and calibrator on held-out examples.
+///
+/// The ranker learns, over every candidate of every in-KB example, to tell the right entry
+/// from the others (each example weighs the same in total). The calibrator learns, on the top
+/// candidate of every example, whether it is right; out-of-KB examples teach it what "not in
+/// the knowledge base" looks like.
+pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
+    let mut rows = Vec::new();
+    let mut y = Vec::new();
+    let mut sw = Vec::new();
+    for ex in examples {
+        let Some(correct) = ex.correct else { continue };
+        if !ex.candidates.iter().any(|c| c.0 == correct) || ex.candidates.len() < 2 {
+            continue;
+        }
+        let n_neg = (ex.candidates.len() - 1) as f64;
+        for (entry, f) in &ex.candidates {
+            rows.extend_from_slice(&f.ranking_values());
+            let pos = *entry == correct;
+            y.push(if pos { 1.0 } else { 0.0 });
+            sw.push(if pos { 1.0 } else { 1.0 / n_neg });
+        }
+    }
+    let n = y.len();
+    let ranker = if n > 0 {
+        let x = Array2::from_shape_vec((n, RANK_FEATURES), rows).unwrap_or_default();
+        logistic_signed(&x, &y, &sw, L2, &RANKER_SIGNS)
+    } else {
+        ConfidenceModel::builtin().ranker
+    };
+    let scorer = ConfidenceModel {
+        ranker: ranker.clone(),
+        calibrator: vec![0.0; CALIBRATION_INPUTS.len() + 1],
+        origin: ModelOrigin::Builtin,
+    };
+    let mut rows = Vec::new();
+    let mut y = Vec::new();
+    let (mut in_kb, mut out_of_kb) = (0, 0);
+    for ex in examples {
+        match ex.correct {
+            Some(_) => in_kb += 1,
+            None => out_of_kb += 1,
+        }
+        let scored = score_candidates(&scorer, &ex.candidates);
+        let Some(&(entry, score, margin, f)) = scored.first() else {
+            continue;
+        };
+        rows.extend_from_slice(&calibration_inputs(score, margin, &f));
+        y.push(if ex.correct == Some(entry) { 1.0 } else { 0.0 });
+    }
+    let n = y.len();
+    let calibrator = if n > 0 {
+        let x = Array2::from_shape_vec((n, CALIBRATION_INPUTS.len()), rows).unwrap_or_default();
+        logistic_signed(&x, &y, &vec![1.0; n], L2, &CALIBRATOR_SIGNS)
+    } else {
+        ConfidenceModel::builtin().calibrator
+    };
+    ConfidenceModel {
+        ranker,
+        calibrator,
+        origin: ModelOrigin::SelfCalibrated { in_kb, out_of_kb },
+    }
+}
+
+/// Candidates with their ranking score and margin over the best other, best first.
+pub(crate) fn score_candidates(
+    model: &ConfidenceModel,
+    candidates: &[(u32, Features)],
+) -> Vec<(u32, f64, f64, Features)> {
+    let mut scored: Vec<(u32, f64, Features)> = candidates
+        .iter()
+        .map(|(e, f)| (*e, model.score(f), *f))
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let first = scored.first().map(|s| s.1);
+    let second = scored.get(1).map(|s| s.1);
+    scored
+        .iter()
+        .enumerate()
+        .map(|(i, &(e, s, f))| {
+            let best_other = if i == 0 { second } else { first };
+            let margin = best_other
+                .map(|o| s - o)
+                .unwrap_or(super::model::MARGIN_CAP);
+            (e, s, margin, f)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovers_a_known_logistic_model() {
+        // y = 1 with probability sigmoid(3x - 1), on a fixed grid.
+        let n = 2000;
+        let xs: Vec<f64> = (0..n).map(|i| -2.0 + 4.0 * i as f64 / n as f64).collect();
+        let mut ys = Vec::new();
+        let mut state = 12345u64;
+        for &x in &xs {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            ys.push(if u < super::super::model::sigmoid(3.0 * x - 1.0) {
+                1.0
+            } else {
+                0.0
+            });
+        }
+        let x = Array2::from_shape_vec((n, 1), xs).unwrap();
+        let w = logistic(&x, &ys, &vec![1.0; n], 1e-6);
+        assert!((w[0] - 3.0).abs() < 0.4, "{w:?}");
+        assert!((w[1] + 1.0).abs() < 0.3, "{w:?}");
+    }
+
+    #[test]
+    fn separable_data_stays_finite() {
+        let x = Array2::from_shape_vec((4, 1), vec![0.0, 0.1, 0.9, 1.0]).unwrap();
+        let w = logistic(&x, &[0.0, 0.0, 1.0, 1.0], &[1.0; 4], 1.0);
+        assert!(w.iter().all(|v| v.is_finite()));
+        assert!(w[0] > 0.0);
+    }
+
+    #[test]
+    fn sign_constraints_hold() {
+        // Column 1 is a noisy copy of column 0 with a small negative relation to y; the
+        // unconstrained fit gives it a negative weight, the constrained one zero.
+        let n = 400;
+        let mut rows = Vec::new();
+        let mut ys = Vec::new();
+        for i in 0..n {
+            let a = (i % 20) as f64 / 20.0;
+            let b = a - 0.1 * ((i % 7) as f64 / 7.0);
+            rows.extend_from_slice(&[a, b]);
+            ys.push(if (i * 7919) % 100 < (a * 100.0) as usize {
+                1.0
+            } else {
+                0.0
+            });
+        }
+        let x = Array2::from_shape_vec((n, 2), rows).unwrap();
+        let w = logistic_signed(
+            &x,
+            &ys,
+            &vec![1.0; n],
+            1e-3,
+            &[Sign::Positive, Sign::Positive],
+        );
+        assert!(w[0] > 0.0 && w[1] >= 0.0, "{w:?}");
+        assert_eq!(w.len(), 3);
+    }
+
+    #[test]
+    fn solve_small_system() {
+        let m = Array2::from_shape_vec((2, 2), vec![0.0, 2.0, 1.0, 1.0]).unwrap();
+        let x = solve(m, Array1::from(vec![4.0, 3.0])).unwrap();
+        assert!((x[0] - 1.0).abs() < 1e-12 && (x[1] - 2.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,190 @@
+//! What `ask` returns: the decision, the confidence, and the evidence behind them.
+//!
+//! Serialized with serde, the JSON is stable (fields are only ever added):
+//!
+//! ```json
+//! {
+//!   "query": "车撞了怎么报案",
+//!   "decision": {"type": "answer", "entry_id": "claim-report", "question": "…", "answer": "…", "category": "…"},
+//!   "confidence": 0.93,
+//!   "candidates": [{"entry_id": "claim-report", "question": "…", "matched": "…", "category": "…",
+//!                   "score": 4.1, "confidence": 0.93, "features": {"bm25": 1.0, "…": 0.0}}],
+//!   "elapsed_us": 412
+//! }
+//! ```
+//!
+//! `decision.type` is `answer`, `clarify` (with `suggestions`) or `handoff` (with `reason`,
+//! `priority` and, for a trigger word or an error, `detail`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::rank::Features;
+
+/// Why a conversation goes to a human.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffReason {
+    /// No entry is likely enough to be right.
+    LowConfidence,
+    /// The customer asked for a person (`转人工`).
+    AskedForHuman,
+    /// A complaint threatening the regulator, the media or the courts.
+    Sensitive,
+    /// Nothing to answer: empty, whitespace, punctuation or emoji only.
+    EmptyQuery,
+    /// Several unanswered turns in a row in one conversation.
+    RepeatedFailure,
+    /// wenda could not search (the error is in `detail`); a person should take over
+    /// rather than the customer waiting for a robot.
+    InternalError,
+}
+
+impl HandoffReason {
+    /// The reason as written in JSON (`low_confidence`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandoffReason::LowConfidence => "low_confidence",
+            HandoffReason::AskedForHuman => "asked_for_human",
+            HandoffReason::Sensitive => "sensitive",
+            HandoffReason::EmptyQuery => "empty_query",
+            HandoffReason::RepeatedFailure => "repeated_failure",
+            HandoffReason::InternalError => "internal_error",
+        }
+    }
+}
+
+/// How urgently an agent should pick a handoff up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Can wait (nothing was asked).
+    Low,
+    /// The usual queue.
+    Normal,
+    /// Senior agent or call-back first.
+    High,
+}
+
+impl Priority {
+    /// The priority as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+        }
+    }
+}
+
+/// A "did you mean" choice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The entry's id.
+    pub entry_id: String,
+    /// The entry's standard question, to show to the customer.
+    pub question: String,
+    /// Estimated probability that this entry is what the customer meant.
+    pub confidence: f64,
+}
+
+/// What to do with the customer's message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Decision {
+    /// Show this answer.
+    Answer {
+        /// The entry's id.
+        entry_id: String,
+        /// The entry's standard question.
+        question: String,
+        /// The answer, for the requested channel.
+        answer: String,
+        /// The entry's category.
+        category: String,
+    },
+    /// Ask which of these the customer meant.
+    Clarify {
+        /// Up to `clarify.max_suggestions` choices, most likely first.
+        suggestions: Vec<Suggestion>,
+    },
+    /// Route to a human agent.
+    Handoff {
+        /// Why.
+        reason: HandoffReason,
+        /// How urgently.
+        priority: Priority,
+        /// What fired: the trigger word for `asked_for_human` and `sensitive`, the error
+        /// for `internal_error`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+}
+
+impl Decision {
+    /// `answer`, `clarify` or `handoff`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Decision::Answer { .. } => "answer",
+            Decision::Clarify { .. } => "clarify",
+            Decision::Handoff { .. } => "handoff",
+        }
+    }
+}
+
+/// A scored candidate entry, with the evidence for its score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The entry's id.
+    pub entry_id: String,
+    /// The entry's standard question.
+    pub question: String,
+    /// The entry's question variant that matched best.
+    pub matched: String,
+    /// The entry's category.
+    pub category: String,
+    /// Ranking score (log-odds scale; higher is better).
+    pub score: f64,
+    /// Estimated probability that this entry is the right answer.
+    pub confidence: f64,
+    /// The features the score was computed from.
+    pub features: Features,
+}
+
+/// The reply to one message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The message as received.
+    pub query: String,
+    /// What to do.
+    pub decision: Decision,
+    /// Estimated probability that the top candidate is the right answer (0 when there is
+    /// none). The answer threshold applies to this number.
+    pub confidence: f64,
+    /// The best candidates, best first (at most 5), whatever the decision.
+    pub candidates: Vec<Candidate>,
+    /// Time taken, in microseconds.
+    pub elapsed_us: u64,
+}
+
+impl Reply {
+    /// The answered entry's id, when the decision is `answer`.
+    pub fn answer_id(&self) -> Option<&str> {
+        match &self.decision {
+            Decision::Answer { entry_id, .. } => Some(entry_id),
+            _ => None,
+        }
+    }
+
+    /// The handoff reason, when the decision is `handoff`.
+    pub fn handoff_reason(&self) -> Option<HandoffReason> {
+        match &self.decision {
+            Decision::Handoff { reason, .. } => Some(*reason),
+            _ => None,
+        }
+    }
+
+    /// The top candidate's entry id, whatever the decision.
+    pub fn top_id(&self) -> Option<&str> {
+        self.candidates.first().map(|c| c.entry_id.as_str())
+    }
+}
