@@ -1,5 +1,31 @@
 //! wenda (问答): answers customer questions in Chinese from an FAQ knowledge base, with a
 //! calibrated confidence, and hands over to a human when it should not answer.
+//!
+//! ```
+//! use wenda::{Bot, Decision, HandoffReason, KnowledgeBase};
+//!
+//! // # Load and validate a knowledge base (here: the sample one in `knowledge/`)
+//! let kb = KnowledgeBase::load(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?;
+//!
+//! // # Build once: index every question variant, fit the confidence model
+//! let bot = Bot::build(kb)?;
+//!
+//! // # Ask from any thread; act on the decision
+//! let reply = bot.ask("車撞了怎麼報案");
+//! assert_eq!(reply.answer_id(), Some("claim-report"));
+//! assert!(reply.confidence >= bot.config().thresholds.answer);
+//!
+//! let reply = bot.ask("转人工");
+//! assert_eq!(reply.handoff_reason(), Some(HandoffReason::AskedForHuman));
+//! if let Decision::Handoff { priority, .. } = reply.decision {
+//!     println!("to the agent queue with priority {}", priority.as_str());
+//! }
+//! # Ok::<(), wenda::Error>(())
+//! ```
+//!
+//! The pieces, in pipeline order: [`knowledge`] (files, validation) → [`text`] (normalize,
+//! segment) → indexes (tantivy BM25 and a vector index over [`embed`]dings) → [`rank`]
+//! (features, confidence model) → [`Decision`] in a [`Reply`].
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 

@@ -159,6 +159,7 @@ pub(crate) fn self_calibrate(
             examples.push(Example {
                 candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
                 correct: p.correct,
+                made_up: false,
             });
             done += 1;
             if done % 100 == 0 {
@@ -176,6 +177,7 @@ pub(crate) fn self_calibrate(
         examples.push(Example {
             candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
             correct: None,
+            made_up: true,
         });
     }
     progress(total, total);

@@ -246,10 +246,15 @@ impl Corpus {
             }
         }
         let units: Vec<&str> = a.units();
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        let all_grams = grams(&units);
+        let mut all_grams = grams(&units);
+        all_grams.sort_unstable();
+        // (gram, count) in sorted order, so that float sums are reproducible.
+        let mut counts: Vec<(&str, usize)> = Vec::new();
         for g in &all_grams {
-            *counts.entry(g.as_str()).or_default() += 1;
+            match counts.last_mut() {
+                Some((last, c)) if *last == g.as_str() => *c += 1,
+                _ => counts.push((g.as_str(), 1)),
+            }
         }
         let mut pairs = Vec::new();
         let mut norm2 = 0.0;

@@ -13,6 +13,8 @@ pub(crate) struct Example {
     pub candidates: Vec<(u32, Features)>,
     /// The entry that should win, or `None` when the question's entry was held out.
     pub correct: Option<u32>,
+    /// Whether the question was made up (off-topic) rather than taken from the KB.
+    pub made_up: bool,
 }
 
 /// Ranker: every similarity counts for a match; length ratio may go either way.
@@ -207,11 +209,12 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
     };
     let mut rows = Vec::new();
     let mut y = Vec::new();
-    let (mut in_kb, mut out_of_kb) = (0, 0);
+    let (mut in_kb, mut held_out_entries, mut off_topic) = (0, 0, 0);
     for ex in examples {
-        match ex.correct {
-            Some(_) => in_kb += 1,
-            None => out_of_kb += 1,
+        match (ex.correct, ex.made_up) {
+            (Some(_), _) => in_kb += 1,
+            (None, false) => held_out_entries += 1,
+            (None, true) => off_topic += 1,
         }
         let scored = score_candidates(&scorer, &ex.candidates);
         let Some(&(entry, score, margin, f)) = scored.first() else {
@@ -230,7 +233,11 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
     ConfidenceModel {
         ranker,
         calibrator,
-        origin: ModelOrigin::SelfCalibrated { in_kb, out_of_kb },
+        origin: ModelOrigin::SelfCalibrated {
+            in_kb,
+            held_out_entries,
+            off_topic,
+        },
     }
 }
 

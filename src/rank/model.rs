@@ -33,7 +33,9 @@ pub enum ModelOrigin {
         /// Held-out similar questions whose entry stayed in the index.
         in_kb: usize,
         /// Questions asked with their whole entry held out (should not be answered).
-        out_of_kb: usize,
+        held_out_entries: usize,
+        /// Made-up off-topic questions (should not be answered).
+        off_topic: usize,
     },
 }
 
@@ -79,12 +81,15 @@ pub(crate) fn calibration_inputs(score: f64, margin: f64, f: &Features) -> [f64;
 
 impl ConfidenceModel {
     /// The weights shipped with wenda, fitted on the sample knowledge base (`knowledge/`)
-    /// by self-calibration. Used when a knowledge base has too few similar questions to fit
-    /// its own.
+    /// by self-calibration (`cargo run --release --example fit_builtin_model` prints them).
+    /// Used when a knowledge base has too few similar questions to fit its own, or with
+    /// `calibration.mode = "builtin"`.
     pub fn builtin() -> Self {
         ConfidenceModel {
-            ranker: vec![1.0, 2.0, 3.0, 2.0, 2.0, 1.0, 2.0, 0.5, -8.0],
-            calibrator: vec![1.0, 1.0, -3.0, 2.0, 0.0, 0.0, -1.0],
+            ranker: vec![
+                1.7701, 3.1071, 2.5156, 5.1297, 0.4227, 0.0000, 0.3955, -0.4817, -3.0261,
+            ],
+            calibrator: vec![0.3977, 0.2847, -1.4370, 0.0000, 0.0000, 0.0000, -1.6091],
             origin: ModelOrigin::Builtin,
         }
     }

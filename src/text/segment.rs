@@ -90,7 +90,12 @@ impl Segmenter {
     /// Precise-mode terms of normalized text: each word once per occurrence, synonyms
     /// replaced by their canonical word, stopwords and spaces dropped.
     pub fn terms(&self, normalized: &str) -> Vec<String> {
-        self.map_tokens(self.jieba.cut(normalized, true).into_iter().map(|t| t.word))
+        self.map_tokens(
+            self.jieba
+                .cut(normalized, false)
+                .into_iter()
+                .map(|t| t.word),
+        )
     }
 
     /// Search-mode terms: like [`terms`](Self::terms) plus the dictionary sub-words of long
@@ -98,7 +103,7 @@ impl Segmenter {
     pub fn search_terms(&self, normalized: &str) -> Vec<String> {
         self.map_tokens(
             self.jieba
-                .cut_for_search(normalized, true)
+                .cut_for_search(normalized, false)
                 .into_iter()
                 .map(|t| t.word),
         )

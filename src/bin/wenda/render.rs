@@ -78,15 +78,28 @@ pub fn explain(bot: &Bot, r: &Reply) -> String {
     let mut s = String::new();
     let origin = match &bot.model().origin {
         ModelOrigin::Builtin => "built-in weights".to_string(),
-        ModelOrigin::SelfCalibrated { in_kb, out_of_kb } => format!(
-            "self-calibrated on this knowledge base ({in_kb} held-out similar questions, {out_of_kb} held-out entries)"
+        ModelOrigin::SelfCalibrated {
+            in_kb,
+            held_out_entries,
+            off_topic,
+        } => format!(
+            "self-calibrated on this knowledge base ({in_kb} held-out similar questions, \
+             {held_out_entries} questions of held-out entries, {off_topic} made-up off-topic questions)"
         ),
         other => format!("{other:?}"),
     };
+    let a = bot.analyzer().analyze(&r.query);
+    let _ = writeln!(
+        s,
+        "\nnormalized: {}\nterms: {}\nsearch terms: {}",
+        a.normalized,
+        a.terms.join(" / "),
+        a.search_terms.join(" / ")
+    );
     let t = &bot.config().thresholds;
     let _ = writeln!(
         s,
-        "\nconfidence model: {origin}; thresholds: answer ≥ {:.2}, clarify ≥ {:.2}; vector search: {}; {} µs",
+        "confidence model: {origin}; thresholds: answer ≥ {:.2}, clarify ≥ {:.2}; vector search: {}; {} µs",
         t.answer,
         t.clarify,
         if bot.uses_hnsw() { "hnsw" } else { "exact" },

@@ -1,0 +1,143 @@
+//! The `wenda` binary, run as a curator would.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use super::common::{GOOD_TOML, kb_dir, sample_kb_path};
+
+fn wenda() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wenda"))
+}
+
+#[test]
+fn ask_json_on_the_sample_kb() {
+    let out = wenda()
+        .args(["ask", "--json", "--kb"])
+        .arg(sample_kb_path())
+        .arg("交强险和商业险有啥不一样")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["decision"]["type"], "answer");
+    assert_eq!(v["decision"]["entry_id"], "buy-compulsory-vs-commercial");
+    assert!(v["confidence"].as_f64().unwrap() > 0.5);
+}
+
+#[test]
+fn check_ok_and_check_broken() {
+    let out = wenda()
+        .args(["check", "--kb"])
+        .arg(sample_kb_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok: 0 error(s)"));
+
+    let broken = "[[faq]]\nid = \"x\"\nquestion = \"q\"\nanswer = \"\"\n";
+    let dir = kb_dir(&[("a.toml", GOOD_TOML), ("broken.toml", broken)]);
+    let out = wenda()
+        .args(["check", "--kb"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken.toml:1") && err.contains("\"x\""),
+        "{err}"
+    );
+
+    let out = wenda()
+        .args(["check", "--json", "--kb"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let problems = v["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["entry"] == "x" && p["severity"] == "error" && p["line"] == 1),
+        "{problems:?}"
+    );
+
+    // ask on a broken KB: clear message, non-zero exit
+    let out = wenda()
+        .args(["ask", "--kb"])
+        .arg(dir.path())
+        .arg("q")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.toml"));
+}
+
+#[test]
+fn missing_kb_is_a_clear_error() {
+    let out = wenda()
+        .args(["ask", "--kb", "/nonexistent/kb", "q"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/nonexistent/kb") && err.contains("--kb"),
+        "{err}"
+    );
+}
+
+#[test]
+fn chat_answers_each_piped_line() {
+    let dir = kb_dir(&[("a.toml", GOOD_TOML)]);
+    let mut child = wenda()
+        .args(["chat", "--json", "--kb"])
+        .arg(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("怎么退保\n转人工\n\n車撞了怎麼報案\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replies: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(replies.len(), 4);
+    assert_eq!(replies[0]["candidates"][0]["entry_id"], "refund");
+    assert_eq!(replies[1]["decision"]["reason"], "asked_for_human");
+    assert_eq!(replies[2]["decision"]["reason"], "empty_query");
+    assert_eq!(replies[3]["candidates"][0]["entry_id"], "report");
+    assert!(out.stderr.is_empty() || !String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn bad_channel_is_a_usage_error() {
+    let out = wenda()
+        .args(["ask", "--channel", "fax", "q"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fax"));
+}

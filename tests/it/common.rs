@@ -1,0 +1,50 @@
+//! Shared fixtures: the sample knowledge base's bot (built once per test binary) and
+//! temporary knowledge directories.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use wenda::{Bot, KnowledgeBase};
+
+/// The repository's `knowledge/` directory.
+pub fn sample_kb_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+/// The bot over the sample knowledge base, built once and shared by every test.
+pub fn sample_bot() -> &'static Bot {
+    static BOT: OnceLock<Bot> = OnceLock::new();
+    BOT.get_or_init(|| {
+        let kb = KnowledgeBase::load(sample_kb_path()).expect("the sample knowledge base loads");
+        Bot::build(kb).expect("the sample bot builds")
+    })
+}
+
+/// A temporary knowledge directory holding `files` (name, content).
+pub fn kb_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create sub-directory");
+        }
+        std::fs::write(path, content).expect("write fixture");
+    }
+    dir
+}
+
+/// A small valid category file.
+pub const GOOD_TOML: &str = r#"category = "测试"
+
+[[faq]]
+id = "refund"
+question = "怎么退保？"
+similar = ["退保流程是什么", "我不想保了怎么退", "退保去哪里办"]
+answer = "在App的保单详情页申请退保。"
+
+[[faq]]
+id = "report"
+question = "车险出险后怎么报案？"
+similar = ["车撞了怎么报案", "出了事故找谁报案", "理赔报案电话多少"]
+answer = "请拨打客服热线报案。"
+"#;

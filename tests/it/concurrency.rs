@@ -1,0 +1,48 @@
+//! `Bot` is shared across threads.
+
+use std::sync::Arc;
+
+use wenda::Bot;
+
+use super::common::sample_bot;
+
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Bot>();
+    assert_send_sync::<wenda::KnowledgeBase>();
+    assert_send_sync::<wenda::Reply>();
+};
+
+#[test]
+fn many_threads_ask_at_once_and_agree_with_one_thread() {
+    let bot = sample_bot();
+    let questions = [
+        "车险怎么报案",
+        "退保要扣多少手续费",
+        "转人工",
+        "今天天气怎么样",
+        "",
+        "電子發票在哪裡開",
+        "我的车被人撞了去哪报案",
+        "App密码忘了怎么办",
+    ];
+    let expected: Vec<_> = questions.iter().map(|q| bot.ask(q)).collect();
+    let expected = Arc::new(expected);
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let expected = Arc::clone(&expected);
+            s.spawn(move || {
+                for round in 0..10 {
+                    for (i, q) in questions.iter().enumerate() {
+                        let r = bot.ask(q);
+                        assert_eq!(
+                            r.decision, expected[i].decision,
+                            "thread {t} round {round} {q:?}"
+                        );
+                        assert_eq!(r.confidence, expected[i].confidence);
+                    }
+                }
+            });
+        }
+    });
+}

@@ -1,0 +1,8 @@
+//! Integration tests: one binary, shared fixtures (see `common`).
+
+mod cli;
+mod common;
+mod concurrency;
+mod knowledge_errors;
+mod properties;
+mod sample_kb;
