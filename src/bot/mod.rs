@@ -3,6 +3,7 @@
 mod build;
 mod calibrate;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,6 +23,10 @@ use crate::text::{Analysis, Analyzer};
 const RRF_K: f64 = 60.0;
 /// Candidates carried in a reply.
 const REPLY_CANDIDATES: usize = 5;
+/// Characters of a message used for matching; a longer message is matched on its start
+/// (trigger words are still looked for in all of it). Customer questions are short; the
+/// cap bounds the cost of a pasted essay.
+pub const MAX_QUERY_CHARS: usize = 300;
 
 /// Options for one question.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -129,8 +134,16 @@ impl Bot {
     /// handoff with reason `internal_error`.
     pub fn ask_with(&self, question: &str, options: AskOptions) -> Reply {
         let start = Instant::now();
-        let analysis = self.analyzer.analyze(question);
-        let (decision, candidates) = match self.policy.before_retrieval(&analysis.normalized) {
+        let head = question
+            .char_indices()
+            .nth(MAX_QUERY_CHARS)
+            .map(|(cut, _)| &question[..cut]);
+        let analysis = self.analyzer.analyze(head.unwrap_or(question));
+        let whole: Cow<'_, str> = match head {
+            Some(_) => Cow::Owned(crate::text::normalize(question)),
+            None => Cow::Borrowed(&analysis.normalized),
+        };
+        let (decision, candidates) = match self.policy.before_retrieval(&whole) {
             Some(decision) => {
                 // Still rank, so an agent sees the robot's best guesses.
                 let candidates = self.candidates(&analysis).unwrap_or_default();

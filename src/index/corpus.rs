@@ -6,6 +6,9 @@ use std::collections::HashMap;
 use super::sparse::SparseVec;
 use crate::text::{Analysis, grams};
 
+/// Character units kept for edit similarity.
+pub(crate) const EDIT_UNITS: usize = 64;
+
 /// Identifies a variant: its position in [`Corpus::variants`].
 pub(crate) type VariantId = u32;
 
@@ -14,8 +17,11 @@ pub(crate) type VariantId = u32;
 pub(crate) struct Variant {
     /// Index of the entry it belongs to.
     pub entry: u32,
-    /// Character units of the canonical text (for edit similarity).
+    /// The first [`EDIT_UNITS`] character units of the canonical text (for edit
+    /// similarity, which is quadratic in length).
     pub units: Vec<Box<str>>,
+    /// Number of character units.
+    pub len: usize,
     /// Sorted distinct ids of its search-mode terms (words and their dictionary sub-words).
     pub terms: Vec<u32>,
     /// Sum of the idf of its terms.
@@ -58,8 +64,10 @@ pub(crate) struct QueryTerms {
     pub unknown_share: f32,
     /// Unit-length tf-idf n-gram vector (unknown n-grams count towards the length).
     pub grams: SparseVec,
-    /// Character units.
+    /// The first [`EDIT_UNITS`] character units.
     pub units: Vec<Box<str>>,
+    /// Number of character units.
+    pub len: usize,
 }
 
 /// Every variant plus the vocabulary statistics.
@@ -81,6 +89,7 @@ pub(crate) struct Corpus {
 struct RawVariant {
     entry: u32,
     units: Vec<Box<str>>,
+    len: usize,
     terms: Vec<u32>,
     gram_counts: Vec<(u32, usize)>,
 }
@@ -141,7 +150,8 @@ impl Corpus {
                 }
                 raw.push(RawVariant {
                     entry: e as u32,
-                    units: units.into_iter().map(Box::from).collect(),
+                    len: units.len(),
+                    units: units.into_iter().take(EDIT_UNITS).map(Box::from).collect(),
                     terms,
                     gram_counts: counts,
                 });
@@ -163,6 +173,7 @@ impl Corpus {
                 let RawVariant {
                     entry,
                     units,
+                    len,
                     terms,
                     gram_counts,
                 } = r;
@@ -177,6 +188,7 @@ impl Corpus {
                 Variant {
                     entry,
                     units,
+                    len,
                     terms,
                     term_mass,
                     grams,
@@ -287,7 +299,8 @@ impl Corpus {
             mass,
             unknown_share: if mass > 0.0 { unknown_mass / mass } else { 1.0 },
             grams,
-            units: units.into_iter().map(Box::from).collect(),
+            len: units.len(),
+            units: units.into_iter().take(EDIT_UNITS).map(Box::from).collect(),
         }
     }
 }

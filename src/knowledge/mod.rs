@@ -141,13 +141,15 @@ impl KnowledgeBase {
 
     fn finish(mut self, mut problems: Vec<Problem>) -> Result<Self> {
         validate::validate_entries(&self.entries, &mut problems);
-        if let Some(path) = &self.path {
-            if self.entries.is_empty() && !problems.iter().any(|p| p.severity == Severity::Error) {
-                problems.push(Problem::error(
-                    path,
-                    "the knowledge base has no FAQ entries",
-                ));
-            }
+        if self.entries.is_empty() && !problems.iter().any(|p| p.severity == Severity::Error) {
+            let place = self
+                .path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("<memory>"));
+            problems.push(Problem::error(
+                place,
+                "the knowledge base has no FAQ entries",
+            ));
         }
         let problems = Problems::new(problems);
         if problems.has_errors() {

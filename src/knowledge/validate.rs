@@ -11,7 +11,8 @@ const LIST_IDS: usize = 5;
 
 /// Checks every entry and the relations between entries; appends one problem per finding.
 ///
-/// Errors: empty id, question or answer (or an empty similar question); the same id twice.
+/// Errors: empty id, question or answer (or an empty similar question); a question with
+/// nothing to match once normalized (only punctuation or emoji); the same id twice.
 ///
 /// Warnings: the same question text (after normalization) in two entries, whether as
 /// standard or similar question (the ranking then decides between them, which a curator
@@ -64,11 +65,19 @@ pub(crate) fn validate_entries(entries: &[Entry], problems: &mut Vec<Problem>) {
             let is_standard = k == 0;
             let key = normalize(variant);
             if key.is_empty() {
-                if !is_standard {
-                    problems.push(at(
-                        e,
-                        Problem::error(file, format!("similar question #{k} is empty")),
-                    ));
+                let msg = match (is_standard, variant.trim().is_empty()) {
+                    // An empty standard question is reported above.
+                    (true, true) => None,
+                    (true, false) => Some(format!(
+                        "question \"{variant}\" has nothing to match (only punctuation or symbols)"
+                    )),
+                    (false, true) => Some(format!("similar question #{k} is empty")),
+                    (false, false) => Some(format!(
+                        "similar question #{k} \"{variant}\" has nothing to match (only punctuation or symbols)"
+                    )),
+                };
+                if let Some(msg) = msg {
+                    problems.push(at(e, Problem::error(file, msg)));
                 }
                 continue;
             }
@@ -163,6 +172,7 @@ mod tests {
             entry("", "", &[""], "x", 20),
             entry("d", "保费多少", &["退保流程"], "y", 30),
             entry("e", "保单查询", &[], "z", 40),
+            entry("f", "？？", &["！"], "z", 50),
         ];
         let mut p = Vec::new();
         validate_entries(&entries, &mut p);
@@ -177,6 +187,11 @@ mod tests {
         assert_eq!(find("id is missing").line, Some(20));
         assert_eq!(find("question is missing").line, Some(20));
         assert_eq!(find("similar question #1 is empty").line, Some(20));
+        assert_eq!(
+            find("\"？？\" has nothing to match").entry.as_deref(),
+            Some("f")
+        );
+        assert_eq!(find("#1 \"！\" has nothing to match").line, Some(50));
         let conflict = find("\"怎么退保？\"");
         assert_eq!(conflict.severity, Severity::Warning);
         assert!(conflict.message.contains("f.toml:1"));

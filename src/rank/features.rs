@@ -105,12 +105,14 @@ pub(crate) fn entry_features(
             0.0
         } as f64;
         let gram = q.terms.grams.dot(&variant.grams) as f64;
-        let (lq, lv) = (q.terms.units.len(), variant.units.len());
+        let (lq, lv) = (q.terms.len, variant.len);
         let longer = lq.max(lv);
-        let edit = if longer == 0 {
-            0.0
-        } else {
-            1.0 - strsim::generic_levenshtein(&q.terms.units, &variant.units) as f64 / longer as f64
+        // Over the first EDIT_UNITS units of each side (edit distance is quadratic).
+        let edit = match q.terms.units.len().max(variant.units.len()) {
+            0 => 0.0,
+            n => {
+                1.0 - strsim::generic_levenshtein(&q.terms.units, &variant.units) as f64 / n as f64
+            }
         };
         let length = if longer == 0 {
             0.0

@@ -216,3 +216,14 @@ fn invalid_config_in_code_is_rejected() {
         Err(Error::Config(_))
     ));
 }
+
+#[test]
+fn an_empty_knowledge_base_is_rejected() {
+    match KnowledgeBase::from_entries(Vec::new()) {
+        Err(Error::Knowledge(p)) => assert!(p.to_string().contains("no FAQ entries")),
+        other => panic!("{other:?}"),
+    }
+    let dir = kb_dir(&[("empty.toml", "category = \"空\"\n")]);
+    let problems = problems_of(dir.path());
+    assert!(problems.iter().any(|p| p.message.contains("no FAQ entries")), "{problems:?}");
+}

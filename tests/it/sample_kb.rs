@@ -291,3 +291,13 @@ fn hnsw_and_exact_vector_search_agree_on_the_sample_kb() {
         assert_eq!(hnsw.ask(q).top_id(), Some(want), "{q:?}");
     }
 }
+
+#[test]
+fn very_long_messages_are_matched_on_their_start_and_triggers_seen_anywhere() {
+    let bot = sample_bot();
+    let long = format!("退保要扣多少手续费{}", "啊".repeat(20_000));
+    let r = bot.ask(&long);
+    assert_eq!(r.top_id(), Some("surrender-refund-amount"));
+    let rant = format!("{}我要去银保监会投诉", "你们的服务太差了，".repeat(500));
+    assert_eq!(bot.ask(&rant).handoff_reason(), Some(HandoffReason::Sensitive));
+}
