@@ -9,13 +9,15 @@ use serde::{Deserialize, Serialize};
 use super::features::{Features, RANK_FEATURES};
 
 /// Inputs of the calibrator, in weight order.
-pub const CALIBRATION_INPUTS: [&str; 6] = [
+pub const CALIBRATION_INPUTS: [&str; 8] = [
     "score",
     "margin",
     "unknown_share",
     "gram_cosine",
     "term_recall",
     "cosine",
+    "centroid_cosine",
+    "term_precision",
 ];
 
 /// Largest margin (in score units) the calibrator sees; beyond it a lead is a lead.
@@ -68,7 +70,7 @@ pub(crate) fn linear(w: &[f64], x: &[f64]) -> f64 {
 
 /// The calibrator's inputs for a candidate with ranking score `score`, `margin` over the
 /// best other candidate.
-pub(crate) fn calibration_inputs(score: f64, margin: f64, f: &Features) -> [f64; 6] {
+pub(crate) fn calibration_inputs(score: f64, margin: f64, f: &Features) -> [f64; 8] {
     [
         score,
         margin.clamp(-MARGIN_CAP, MARGIN_CAP),
@@ -76,6 +78,8 @@ pub(crate) fn calibration_inputs(score: f64, margin: f64, f: &Features) -> [f64;
         f.gram_cosine,
         f.term_recall,
         f.cosine,
+        f.centroid_cosine,
+        f.term_precision,
     ]
 }
 
@@ -89,7 +93,9 @@ impl ConfidenceModel {
             ranker: vec![
                 1.7701, 3.1071, 2.5156, 5.1297, 0.4227, 0.0000, 0.3955, -0.4817, -3.0261,
             ],
-            calibrator: vec![0.3977, 0.2847, -1.4370, 0.0000, 0.0000, 0.0000, -1.6091],
+            calibrator: vec![
+                0.0000, 0.4037, -0.7824, 0.0000, 0.0000, 0.0000, 4.8481, 0.0000, -2.0749,
+            ],
             origin: ModelOrigin::Builtin,
         }
     }

@@ -225,5 +225,10 @@ fn an_empty_knowledge_base_is_rejected() {
     }
     let dir = kb_dir(&[("empty.toml", "category = \"空\"\n")]);
     let problems = problems_of(dir.path());
-    assert!(problems.iter().any(|p| p.message.contains("no FAQ entries")), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("no FAQ entries")),
+        "{problems:?}"
+    );
 }

@@ -299,5 +299,8 @@ fn very_long_messages_are_matched_on_their_start_and_triggers_seen_anywhere() {
     let r = bot.ask(&long);
     assert_eq!(r.top_id(), Some("surrender-refund-amount"));
     let rant = format!("{}我要去银保监会投诉", "你们的服务太差了，".repeat(500));
-    assert_eq!(bot.ask(&rant).handoff_reason(), Some(HandoffReason::Sensitive));
+    assert_eq!(
+        bot.ask(&rant).handoff_reason(),
+        Some(HandoffReason::Sensitive)
+    );
 }
