@@ -43,6 +43,7 @@ mod index;
 mod policy;
 pub mod rank;
 mod reply;
+mod stable_hash;
 
 pub use bot::{AskOptions, Bot, BotBuilder, BuildStage, Progress};
 pub use reply::{Candidate, Decision, HandoffReason, Priority, Reply, Suggestion};

@@ -22,6 +22,7 @@ use crate::error::Result;
 use crate::index::{Holdout, VariantId};
 use crate::rank::ConfidenceModel;
 use crate::rank::fit::{Example, fit};
+use crate::stable_hash::{fnv1a, splitmix64};
 use crate::text::Analysis;
 
 /// Share of entries (in percent) held out whole, to learn "not in the knowledge base".
@@ -37,13 +38,7 @@ const OFF_TOPIC_PER_IN: f64 = 0.25;
 const FOLDS: u64 = 5;
 
 fn stable_hash(s: &str) -> u64 {
-    let h = s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    });
-    // finalize so that the low bits are well mixed
-    let mut z = h ^ (h >> 33);
-    z = z.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    z ^ (z >> 33)
+    splitmix64(fnv1a(s))
 }
 
 /// One planned held-out question.
@@ -234,10 +229,10 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
             .zip(&distinctive)
             .enumerate()
             .map(|(i, (t, &d))| {
-                state = splitmix(state);
+                state = splitmix64(state);
                 if d && (i == must || state % 5 < 3) {
                     replaced += 1;
-                    state = splitmix(state);
+                    state = splitmix64(state);
                     words[(state % words.len() as u64) as usize]
                 } else {
                     t.as_str()
@@ -249,14 +244,6 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
         }
     }
     out
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 /// The built-in embedder trained on the knowledge base minus the probes' held-out questions.

@@ -16,6 +16,7 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use super::{Embedder, normalize_in_place};
+use crate::stable_hash::{fnv1a, splitmix64};
 use crate::text::{Analysis, grams};
 
 const WORD_PREFIX: &str = "w:";
@@ -47,26 +48,11 @@ pub struct NgramEmbedder {
     unknown_idf: f32,
 }
 
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// FNV-1a: a stable hash (std's hasher may change between Rust releases).
-fn stable_hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// Adds `scale` × (a ±1 vector determined by `seed`) to `out`.
 fn add_signs(out: &mut [f32], seed: u64, scale: f32) {
     let mut state = seed;
     for chunk in out.chunks_mut(64) {
-        state = splitmix(state);
+        state = splitmix64(state);
         for (i, x) in chunk.iter_mut().enumerate() {
             if (state >> i) & 1 == 1 {
                 *x += scale;
@@ -186,7 +172,7 @@ impl Embedder for NgramEmbedder {
             let known = self.features.get(&name);
             let idf = known.map(|f| f.idf).unwrap_or(self.unknown_idf);
             let w = (1.0 + (count as f32).ln()) * idf;
-            add_signs(&mut lexical, stable_hash(&name), w);
+            add_signs(&mut lexical, fnv1a(&name), w);
             match known.map(|f| f.paraphrase) {
                 Some(Paraphrase::Entry(e)) => add_signs(&mut paraphrase, entry_seed(e), w * unit),
                 Some(Paraphrase::Row(r)) => {
