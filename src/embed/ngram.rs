@@ -1,16 +1,4 @@
-//! The built-in embedder: character n-grams and words, weighted by tf-idf, projected to a
-//! dense vector in two halves.
-//!
-//! * **Lexical half.** A random ±1 projection of the tf-idf vector (each feature's signs
-//!   come from a hash of the feature, so unseen words also get a stable direction and pull
-//!   the cosine down). Its cosine approximates the tf-idf cosine.
-//! * **Paraphrase half, learned from the knowledge base.** Every entry gets a random
-//!   direction; a feature's vector is the average direction of the entries whose questions
-//!   contain it, weighted by how many of the entry's paraphrases contain it. Two questions
-//!   that share no word but whose words occur in the same paraphrase groups (`多久` /
-//!   `多长时间` in the questions of one entry) end up close.
-//!
-//! Deterministic: the same knowledge base gives the same vectors.
+//! The built-in embedder, [`NgramEmbedder`].
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -38,7 +26,19 @@ struct Feature {
     paraphrase: Paraphrase,
 }
 
-/// The built-in embedder (see the [module docs](self)).
+/// The built-in embedder: character n-grams and words, weighted by tf-idf, projected to a
+/// dense vector in two halves.
+///
+/// * **Lexical half.** A random ±1 projection of the tf-idf vector (each feature's signs
+///   come from a hash of the feature, so unseen words also get a stable direction and pull
+///   the cosine down). Its cosine approximates the tf-idf cosine.
+/// * **Paraphrase half, learned from the knowledge base.** Every entry gets a random
+///   direction; a feature's vector is the average direction of the entries whose questions
+///   contain it, weighted by how many of the entry's paraphrases contain it. Two questions
+///   that share no word but whose words occur in the same paraphrase groups (`多久` /
+///   `多长时间` in the questions of one entry) end up close.
+///
+/// Deterministic: the same knowledge base gives the same vectors.
 #[derive(Debug, Clone)]
 pub struct NgramEmbedder {
     dimension: usize,

@@ -12,7 +12,7 @@
 //! | `synonyms.txt` | one synonym group per line, first word canonical |
 //! | `stopwords.txt` | words ignored for matching |
 //! | `triggers.toml` | handoff words ([`Triggers`]) |
-//! | `wenda.toml` | thresholds and options ([`Config`](crate::Config)) |
+//! | `wenda.toml` | thresholds and options ([`crate::Config`]) |
 //!
 //! A category file:
 //!
@@ -31,7 +31,7 @@
 //! A JSONL line: `{"id": "…", "question": "…", "similar": ["…"], "answer": "…", "category": "…"}`.
 //!
 //! Loading never panics: every problem of every file is collected and reported together,
-//! each with file, line, entry id and cause (see [`Problem`](crate::Problem)).
+//! each with file, line, entry id and cause (see [`crate::Problem`]).
 
 mod entry;
 mod faq_csv;

@@ -97,17 +97,14 @@ pub(crate) fn validate_entries(entries: &[Entry], problems: &mut Vec<Problem>) {
                 }
                 Some(&(j, other_standard)) => {
                     let other = &entries[j];
-                    let what = |standard: bool| {
-                        if standard {
-                            "standard question"
-                        } else {
-                            "a similar question"
-                        }
+                    let here = if is_standard { "standard" } else { "similar" };
+                    let there = if other_standard {
+                        "the standard question"
+                    } else {
+                        "a similar question"
                     };
                     let msg = format!(
-                        "\"{variant}\" ({} here) is also {} of entry \"{}\" at {}; one question cannot lead to two answers",
-                        what(is_standard),
-                        what(other_standard),
+                        "\"{variant}\" ({here} question here) is also {there} of entry \"{}\" at {}; one question cannot lead to two answers",
                         other.id,
                         location(other)
                     );
@@ -195,7 +192,7 @@ mod tests {
         let conflict = find("\"怎么退保？\"");
         assert_eq!(conflict.severity, Severity::Warning);
         assert!(conflict.message.contains("f.toml:1"));
-        let shared = find("\"退保流程\" (a similar question here)");
+        let shared = find("\"退保流程\" (similar question here)");
         assert_eq!(shared.severity, Severity::Warning);
         assert!(find("no similar questions").message.contains("(e)"));
     }

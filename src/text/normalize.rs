@@ -1,17 +1,17 @@
-//! Text normalization: the first step for every question, in the KB and from customers.
-//!
-//! The steps, in order:
-//! 1. Unicode NFKC: full-width letters, digits and punctuation become half-width
-//!    (`ＡＰＰ１２３` → `APP123`), compatibility forms are unfolded (`①` → `1`).
-//! 2. Traditional → simplified Chinese with OpenCC's phrase tables (`hanconv::t2s`):
-//!    `車險怎麼報案` → `车险怎么报案`. Simplified text passes through unchanged.
-//! 3. Case folding (`APP` → `app`).
-//! 4. Punctuation, symbols, emoji and control characters become spaces; runs of
-//!    whitespace collapse to one space; the ends are trimmed.
+//! Text normalization (see [`normalize`]).
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Normalizes `text` as described in the [module docs](self).
+/// Normalizes `text`, the first step for every question, in the knowledge base and from
+/// customers. In order:
+///
+/// 1. Unicode NFKC: full-width letters, digits and punctuation become half-width
+///    (`ＡＰＰ１２３` → `APP123`), compatibility forms are unfolded (`①` → `1`).
+/// 2. Traditional → simplified Chinese with OpenCC's phrase tables (`hanconv::t2s`):
+///    `車險怎麼報案` → `车险怎么报案`. Simplified text passes through unchanged.
+/// 3. Case folding (`APP` → `app`).
+/// 4. Punctuation, symbols, emoji and control characters become spaces; runs of
+///    whitespace collapse to one space; the ends are trimmed.
 ///
 /// ```
 /// assert_eq!(wenda::text::normalize("車險怎麼報案？"), "车险怎么报案");

@@ -75,11 +75,16 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         }
         if kb.is_some() {
             println!(
-                "{}: {} entries, {} question variants, {} categories; {} dictionary words, {} synonym groups, {} stopwords",
+                "{}: {} entries, {} question variants, {} categor{}; {} dictionary words, {} synonym groups, {} stopwords",
                 summary.path,
                 summary.entries,
                 summary.variants,
                 summary.categories.len(),
+                if summary.categories.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
                 summary.dictionary_words,
                 summary.synonym_groups,
                 summary.stopwords
