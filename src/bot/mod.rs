@@ -145,8 +145,21 @@ impl Bot {
         };
         let (decision, candidates) = match self.policy.before_retrieval(&whole) {
             Some(decision) => {
-                // Still rank, so an agent sees the robot's best guesses.
-                let candidates = self.candidates(&analysis).unwrap_or_default();
+                // Still rank what the customer asked besides the trigger words, so that an
+                // agent sees the robot's best guesses ("转人工，我要退保" → 退保 entries).
+                let rest = match &decision {
+                    Decision::Handoff {
+                        detail: Some(trigger),
+                        ..
+                    } => without_trigger(&analysis.normalized, trigger),
+                    _ => String::new(),
+                };
+                let candidates = if rest.is_empty() {
+                    Vec::new()
+                } else {
+                    self.candidates(&self.analyzer.analyze(&rest))
+                        .unwrap_or_default()
+                };
                 (decision, candidates)
             }
             None => match self.candidates(&analysis) {
@@ -294,9 +307,26 @@ impl Bot {
     }
 }
 
+/// Normalized text with the words of a trigger (`转人工`, or `投诉+监管` for an `all_of`
+/// group) taken out.
+fn without_trigger(normalized: &str, trigger: &str) -> String {
+    let mut rest = normalized.replace(' ', "");
+    for word in trigger.split('+').filter(|w| !w.is_empty()) {
+        rest = rest.replace(word, " ");
+    }
+    rest.trim().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trigger_words_are_taken_out() {
+        assert_eq!(without_trigger("转人工", "转人工"), "");
+        assert_eq!(without_trigger("转人工 我要退保", "转人工"), "我要退保");
+        assert_eq!(without_trigger("投诉到监管那里", "投诉+监管"), "到 那里");
+    }
 
     #[test]
     fn bot_is_send_and_sync() {

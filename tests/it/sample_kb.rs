@@ -101,6 +101,19 @@ fn asking_for_a_human_hands_off() {
 }
 
 #[test]
+fn a_handoff_carries_best_guesses_for_the_rest_of_the_message() {
+    let bot = sample_bot();
+    let r = bot.ask("转人工");
+    assert!(
+        r.candidates.is_empty(),
+        "nothing but the trigger: no guesses"
+    );
+    let r = bot.ask("转人工，我要退保");
+    assert_eq!(r.handoff_reason(), Some(HandoffReason::AskedForHuman));
+    assert_eq!(r.top_id(), Some("surrender-how"));
+}
+
+#[test]
 fn threatening_the_regulator_is_sensitive_and_high_priority() {
     let bot = sample_bot();
     for q in [
