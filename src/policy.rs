@@ -141,15 +141,15 @@ impl Policy {
         let t = &self.config.thresholds;
         let top = candidates.first();
         let confidence = top.map(|c| c.confidence).unwrap_or(0.0);
-        if let Some(c) = top.filter(|_| confidence >= t.answer) {
-            if let Some((text, category)) = answer(&c.entry_id) {
-                return Decision::Answer {
-                    entry_id: c.entry_id.clone(),
-                    question: c.question.clone(),
-                    answer: text,
-                    category,
-                };
-            }
+        if let Some(c) = top.filter(|_| confidence >= t.answer)
+            && let Some((text, category)) = answer(&c.entry_id)
+        {
+            return Decision::Answer {
+                entry_id: c.entry_id.clone(),
+                question: c.question.clone(),
+                answer: text,
+                category,
+            };
         }
         if confidence >= t.clarify {
             let opts = &self.config.clarify;

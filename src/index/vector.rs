@@ -70,10 +70,10 @@ impl VectorIndex {
                 for (i, row) in vectors.rows().into_iter().enumerate() {
                     // A zero vector has no direction; such a variant can only be found
                     // lexically.
-                    if row.iter().any(|&x| x != 0.0) {
-                        if let Some(slice) = row.as_slice() {
-                            hnsw.insert_slice((slice, i));
-                        }
+                    if row.iter().any(|&x| x != 0.0)
+                        && let Some(slice) = row.as_slice()
+                    {
+                        hnsw.insert_slice((slice, i));
                     }
                 }
                 Some(hnsw)
