@@ -76,6 +76,8 @@ pub(crate) struct Corpus {
     pub variants: Vec<Variant>,
     /// For each entry, the range of its variants in `variants`.
     pub entry_variants: Vec<std::ops::Range<u32>>,
+    /// For each entry, the unit-length sum of its variants' n-gram vectors.
+    centroids: Vec<SparseVec>,
     term_ids: HashMap<String, u32>,
     term_idf: Vec<f32>,
     term_variant_df: Vec<u32>,
@@ -83,6 +85,17 @@ pub(crate) struct Corpus {
     gram_idf: Vec<f32>,
     gram_variant_df: Vec<u32>,
     unknown_idf: f32,
+}
+
+/// Unit-length sum of the n-gram vectors of the variants whose position `keep` accepts.
+fn centroid(variants: &[Variant], keep: impl Fn(usize) -> bool) -> SparseVec {
+    let pairs = variants
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| keep(*k))
+        .flat_map(|(_, v)| v.grams.0.iter().copied())
+        .collect();
+    SparseVec::from_pairs(pairs).normalized()
 }
 
 /// A variant between the two passes of [`Corpus::build`].
@@ -167,7 +180,7 @@ impl Corpus {
             .map(|&df| idf(n_entries, df as usize))
             .collect();
         // Pass 2: weights.
-        let variants = raw
+        let variants: Vec<Variant> = raw
             .into_iter()
             .map(|r| {
                 let RawVariant {
@@ -195,9 +208,14 @@ impl Corpus {
                 }
             })
             .collect();
+        let centroids = entry_variants
+            .iter()
+            .map(|r| centroid(&variants[r.start as usize..r.end as usize], |_| true))
+            .collect();
         Corpus {
             variants,
             entry_variants,
+            centroids,
             term_ids,
             term_idf,
             term_variant_df,
@@ -205,6 +223,25 @@ impl Corpus {
             gram_idf,
             gram_variant_df,
             unknown_idf: idf(n_entries, 1),
+        }
+    }
+
+    /// The unit-length n-gram centroid of entry `e`'s variants, leaving out those the
+    /// holdout excludes.
+    pub fn centroid(&self, e: u32, holdout: Holdout) -> std::borrow::Cow<'_, SparseVec> {
+        let r = &self.entry_variants[e as usize];
+        let variants = &self.variants[r.start as usize..r.end as usize];
+        let touched = match holdout {
+            Holdout::None => false,
+            Holdout::Variant(v) => r.contains(&v),
+            Holdout::Entry(x) => x == e,
+        };
+        if touched {
+            std::borrow::Cow::Owned(centroid(variants, |k| {
+                !holdout.excludes(r.start + k as u32, e)
+            }))
+        } else {
+            std::borrow::Cow::Borrowed(&self.centroids[e as usize])
         }
     }
 

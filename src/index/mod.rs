@@ -8,5 +8,4 @@ mod vector;
 
 pub(crate) use corpus::{Corpus, Holdout, QueryTerms, VariantId};
 pub(crate) use lexical::LexicalIndex;
-pub(crate) use sparse::SparseVec;
 pub(crate) use vector::VectorIndex;

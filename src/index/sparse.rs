@@ -51,13 +51,6 @@ impl SparseVec {
         }
         sum
     }
-
-    /// `self += scale * other`.
-    pub fn add_scaled(&self, other: &SparseVec, scale: f32) -> SparseVec {
-        let mut pairs = self.0.clone();
-        pairs.extend(other.0.iter().map(|&(id, w)| (id, w * scale)));
-        SparseVec::from_pairs(pairs)
-    }
 }
 
 #[cfg(test)]
@@ -72,9 +65,5 @@ mod tests {
         assert_eq!(a.dot(&b), 2.0);
         assert!((a.clone().normalized().norm() - 1.0).abs() < 1e-6);
         assert_eq!(SparseVec::default().normalized().norm(), 0.0);
-        assert_eq!(
-            a.add_scaled(&b, -1.0).0,
-            vec![(1, 2.0), (3, 1.0), (5, -1.0)]
-        );
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::index::{Corpus, Holdout, QueryTerms, SparseVec, VariantId, VectorIndex};
+use crate::index::{Corpus, Holdout, QueryTerms, VariantId, VectorIndex};
 
 /// The features of one candidate entry for one question. Every value is in [0, 1]; for
 /// per-variant features the entry's best variant counts.
@@ -86,8 +86,6 @@ pub(crate) fn entry_features(
         ..Features::default()
     };
     let mut best: Option<(f64, VariantId)> = None;
-    let mut centroid = SparseVec::default();
-    let mut centroid_n = 0;
     for v in range {
         let variant = &corpus.variants[v as usize];
         if q.holdout.excludes(v, variant.entry) {
@@ -130,13 +128,9 @@ pub(crate) fn entry_features(
         if best.is_none_or(|(s, _)| overall > s) {
             best = Some((overall, v));
         }
-        centroid = centroid.add_scaled(&variant.grams, 1.0);
-        centroid_n += 1;
     }
     let (_, best_variant) = best?;
-    if centroid_n > 0 {
-        f.centroid_cosine = q.terms.grams.dot(&centroid.normalized()) as f64;
-    }
+    f.centroid_cosine = q.terms.grams.dot(&corpus.centroid(entry, q.holdout)) as f64;
     for x in [
         &mut f.cosine,
         &mut f.gram_cosine,
