@@ -87,6 +87,16 @@ impl CompiledSet {
     }
 }
 
+/// Normalized text with the words of a trigger taken out: `detail` as [`Policy`] reports
+/// it (`转人工`, or `投诉+监管` for an `all_of` group, see [`CompiledSet::find`]).
+pub(crate) fn without_trigger(normalized: &str, trigger: &str) -> String {
+    let mut rest = normalized.replace(' ', "");
+    for word in trigger.split('+').filter(|w| !w.is_empty()) {
+        rest = rest.replace(word, " ");
+    }
+    rest.trim().to_string()
+}
+
 /// Thresholds and triggers, ready to decide.
 pub(crate) struct Policy {
     config: Config,
@@ -216,6 +226,13 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn trigger_words_are_taken_out() {
+        assert_eq!(without_trigger("转人工", "转人工"), "");
+        assert_eq!(without_trigger("转人工 我要退保", "转人工"), "我要退保");
+        assert_eq!(without_trigger("投诉到监管那里", "投诉+监管"), "到 那里");
     }
 
     fn cand(id: &str, confidence: f64) -> Candidate {

@@ -16,12 +16,12 @@
 
 use std::collections::HashSet;
 
-use super::Bot;
+use super::{Bot, Scored};
 use crate::embed::{Embedder, NgramEmbedder};
 use crate::error::Result;
 use crate::index::{Holdout, VariantId};
 use crate::rank::ConfidenceModel;
-use crate::rank::fit::{Example, fit};
+use crate::rank::fit::{Example, Kind, fit};
 use crate::stable_hash::{fnv1a, splitmix64};
 use crate::text::Analysis;
 
@@ -143,19 +143,17 @@ pub(crate) fn self_calibrate(
         } else {
             None
         };
+        let embedder: &dyn Embedder = match &fold_embedder {
+            Some(e) => e,
+            None => bot.embedder.as_ref(),
+        };
         for p in fold_probes {
-            let a = flat[p.query as usize];
-            let terms = bot.corpus.query(a, p.holdout);
-            let vector = match &fold_embedder {
-                Some(e) => e.embed(a),
-                None => bot.embedder.embed(a),
+            let scored = bot.score(flat[p.query as usize], embedder, p.holdout)?;
+            let kind = match p.correct {
+                Some(e) => Kind::InKb(e),
+                None => Kind::HeldOutEntry,
             };
-            let scored = bot.score(a, &terms, &vector, p.holdout)?;
-            examples.push(Example {
-                candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
-                correct: p.correct,
-                made_up: false,
-            });
+            examples.push(example(&scored, kind));
             done += 1;
             if done % 100 == 0 {
                 progress(done, total);
@@ -165,15 +163,12 @@ pub(crate) fn self_calibrate(
     let analyzer = bot.analyzer();
     let n_off_topic = (in_kb as f64 * OFF_TOPIC_PER_IN).ceil() as usize;
     for text in off_topic(bot, &probes, &flat, n_off_topic) {
-        let a = analyzer.analyze(&text);
-        let terms = bot.corpus.query(&a, Holdout::None);
-        let vector = bot.embedder.embed(&a);
-        let scored = bot.score(&a, &terms, &vector, Holdout::None)?;
-        examples.push(Example {
-            candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
-            correct: None,
-            made_up: true,
-        });
+        let scored = bot.score(
+            &analyzer.analyze(&text),
+            bot.embedder.as_ref(),
+            Holdout::None,
+        )?;
+        examples.push(example(&scored, Kind::OffTopic));
     }
     progress(total, total);
     Ok(Some(fit(&examples)))
@@ -244,6 +239,13 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
         }
     }
     out
+}
+
+fn example(scored: &[Scored], kind: Kind) -> Example {
+    Example {
+        candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
+        kind,
+    }
 }
 
 /// The built-in embedder trained on the knowledge base minus the probes' held-out questions.

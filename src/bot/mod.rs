@@ -12,7 +12,7 @@ pub use build::{BotBuilder, BuildStage, Progress};
 
 use crate::embed::Embedder;
 use crate::error::Result;
-use crate::index::{Corpus, Holdout, LexicalIndex, QueryTerms, VariantId, VectorIndex};
+use crate::index::{Corpus, Holdout, LexicalIndex, VariantId, VectorIndex};
 use crate::knowledge::{Channel, Entry, KnowledgeBase};
 use crate::policy::Policy;
 use crate::rank::{ConfidenceModel, Features, QueryView, entry_features, fit::score_candidates};
@@ -151,7 +151,7 @@ impl Bot {
                     Decision::Handoff {
                         detail: Some(trigger),
                         ..
-                    } => without_trigger(&analysis.normalized, trigger),
+                    } => crate::policy::without_trigger(&analysis.normalized, trigger),
                     _ => String::new(),
                 };
                 let candidates = if rest.is_empty() {
@@ -198,9 +198,7 @@ impl Bot {
 
     /// Ranked candidates with confidences, best first.
     fn candidates(&self, analysis: &Analysis) -> Result<Vec<Candidate>> {
-        let terms = self.corpus.query(analysis, Holdout::None);
-        let vector = self.embedder.embed(analysis);
-        let scored = self.score(analysis, &terms, &vector, Holdout::None)?;
+        let scored = self.score(analysis, self.embedder.as_ref(), Holdout::None)?;
         let pairs: Vec<(u32, Features)> = scored.iter().map(|s| (s.entry, s.features)).collect();
         let best_variant: HashMap<u32, VariantId> =
             scored.iter().map(|s| (s.entry, s.variant)).collect();
@@ -231,13 +229,16 @@ impl Bot {
     }
 
     /// Retrieval from both indexes, fused per entry, then features for the best entries.
+    /// The question is embedded by `embedder` (self-calibration passes one trained without
+    /// the held-out questions) and looked up as if `holdout` were not in the indexes.
     pub(crate) fn score(
         &self,
         analysis: &Analysis,
-        terms: &QueryTerms,
-        vector: &[f32],
+        embedder: &dyn Embedder,
         holdout: Holdout,
     ) -> Result<Vec<Scored>> {
+        let terms = &self.corpus.query(analysis, holdout);
+        let vector = &embedder.embed(analysis)[..];
         let r = &self.policy.config().retrieval;
         let corpus = &self.corpus;
         let skip = |v: VariantId| {
@@ -307,26 +308,9 @@ impl Bot {
     }
 }
 
-/// Normalized text with the words of a trigger (`转人工`, or `投诉+监管` for an `all_of`
-/// group) taken out.
-fn without_trigger(normalized: &str, trigger: &str) -> String {
-    let mut rest = normalized.replace(' ', "");
-    for word in trigger.split('+').filter(|w| !w.is_empty()) {
-        rest = rest.replace(word, " ");
-    }
-    rest.trim().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trigger_words_are_taken_out() {
-        assert_eq!(without_trigger("转人工", "转人工"), "");
-        assert_eq!(without_trigger("转人工 我要退保", "转人工"), "我要退保");
-        assert_eq!(without_trigger("投诉到监管那里", "投诉+监管"), "到 那里");
-    }
 
     #[test]
     fn bot_is_send_and_sync() {

@@ -231,12 +231,7 @@ impl Corpus {
     pub fn centroid(&self, e: u32, holdout: Holdout) -> std::borrow::Cow<'_, SparseVec> {
         let r = &self.entry_variants[e as usize];
         let variants = &self.variants[r.start as usize..r.end as usize];
-        let touched = match holdout {
-            Holdout::None => false,
-            Holdout::Variant(v) => r.contains(&v),
-            Holdout::Entry(x) => x == e,
-        };
-        if touched {
+        if r.clone().any(|v| holdout.excludes(v, e)) {
             std::borrow::Cow::Owned(centroid(variants, |k| {
                 !holdout.excludes(r.start + k as u32, e)
             }))

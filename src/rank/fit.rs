@@ -11,10 +11,29 @@ use super::model::{CALIBRATION_INPUTS, ConfidenceModel, ModelOrigin, calibration
 pub(crate) struct Example {
     /// Candidate entries and their features, in retrieval order.
     pub candidates: Vec<(u32, Features)>,
-    /// The entry that should win, or `None` when the question's entry was held out.
-    pub correct: Option<u32>,
-    /// Whether the question was made up (off-topic) rather than taken from the KB.
-    pub made_up: bool,
+    /// What the question is.
+    pub kind: Kind,
+}
+
+/// What a held-out question is, and so what the right reply is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A similar question held out of its entry, which should win.
+    InKb(u32),
+    /// A question whose whole entry was held out: nothing should be answered.
+    HeldOutEntry,
+    /// A made-up off-topic question: nothing should be answered.
+    OffTopic,
+}
+
+impl Example {
+    /// The entry that should win, if any.
+    pub fn correct(&self) -> Option<u32> {
+        match self.kind {
+            Kind::InKb(e) => Some(e),
+            Kind::HeldOutEntry | Kind::OffTopic => None,
+        }
+    }
 }
 
 /// Ranker: every similarity counts for a match; length ratio may go either way.
@@ -189,7 +208,9 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
     let mut y = Vec::new();
     let mut sw = Vec::new();
     for ex in examples {
-        let Some(correct) = ex.correct else { continue };
+        let Some(correct) = ex.correct() else {
+            continue;
+        };
         if !ex.candidates.iter().any(|c| c.0 == correct) || ex.candidates.len() < 2 {
             continue;
         }
@@ -216,22 +237,23 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
     let mut rows = Vec::new();
     let mut y = Vec::new();
     let mut kinds = Vec::new();
-    let (mut in_kb, mut held_out_entries, mut off_topic) = (0, 0, 0);
     for ex in examples {
-        let kind = match (ex.correct, ex.made_up) {
-            (Some(_), _) => &mut in_kb,
-            (None, false) => &mut held_out_entries,
-            (None, true) => &mut off_topic,
-        };
-        *kind += 1;
         let scored = score_candidates(&scorer, &ex.candidates);
         let Some(&(entry, score, margin, f)) = scored.first() else {
             continue;
         };
         rows.extend_from_slice(&calibration_inputs(score, margin, &f));
-        y.push(if ex.correct == Some(entry) { 1.0 } else { 0.0 });
-        kinds.push((ex.correct.is_some(), ex.made_up));
+        y.push(if ex.correct() == Some(entry) {
+            1.0
+        } else {
+            0.0
+        });
+        kinds.push(ex.kind);
     }
+    let count = |pred: fn(&Kind) -> bool| examples.iter().filter(|e| pred(&e.kind)).count();
+    let in_kb = count(|k| matches!(k, Kind::InKb(_)));
+    let held_out_entries = count(|k| *k == Kind::HeldOutEntry);
+    let off_topic = count(|k| *k == Kind::OffTopic);
     // Weigh the examples so that questions without an answer make up UNANSWERABLE_SHARE
     // of the total, half of them in-domain (held-out entries), half off-topic.
     let share = |count: usize, part: f64| {
@@ -246,10 +268,10 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
     };
     let sw: Vec<f64> = kinds
         .iter()
-        .map(|&(in_kb, made_up)| match (in_kb, made_up) {
-            (true, _) => 1.0,
-            (false, false) => w_entry,
-            (false, true) => w_off,
+        .map(|kind| match kind {
+            Kind::InKb(_) => 1.0,
+            Kind::HeldOutEntry => w_entry,
+            Kind::OffTopic => w_off,
         })
         .collect();
     let n = y.len();
