@@ -18,6 +18,8 @@
 //! max_entries = 20         # FAQ entries scored per question
 //! vector_search = "auto"   # "exact" below 20,000 variants, "hnsw" from there; or force one
 //! hnsw_ef = 64             # HNSW search breadth; higher is slower and more exact
+//! hnsw_parallel_build = true  # insert HNSW points from all cores (faster build; the
+//!                          # graph, not the scores, then varies between builds)
 //!
 //! [embedding]
 //! dimension = 128          # width of the built-in embedder's vectors (16–1024)
@@ -132,6 +134,12 @@ pub struct RetrievalOptions {
     pub vector_search: VectorSearch,
     /// HNSW search breadth (`ef`); at least `vector_candidates` is used. Default 64.
     pub hnsw_ef: usize,
+    /// Insert HNSW points from all cores. Default `true`. hnsw_rs builds a reproducible
+    /// graph only when inserting serially; a parallel build is about as many times faster
+    /// as there are cores, and since every candidate is re-scored exactly, only which
+    /// candidates a search finds can differ between two builds (HNSW recall is ≥ 0.98),
+    /// not their scores. Set `false` for bit-identical rebuilds of large knowledge bases.
+    pub hnsw_parallel_build: bool,
 }
 
 impl Default for RetrievalOptions {
@@ -142,6 +150,7 @@ impl Default for RetrievalOptions {
             max_entries: 20,
             vector_search: VectorSearch::Auto,
             hnsw_ef: 64,
+            hnsw_parallel_build: true,
         }
     }
 }

@@ -45,5 +45,8 @@ pub mod rank;
 mod reply;
 mod stable_hash;
 
-pub use bot::{AskOptions, Bot, BotBuilder, BuildStage, Progress};
+pub use bot::{
+    AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, Progress,
+};
+pub use index::{FileSum, Manifest};
 pub use reply::{Candidate, Decision, HandoffReason, Priority, Reply, Suggestion};

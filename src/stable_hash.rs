@@ -3,7 +3,12 @@
 
 /// FNV-1a hash of a string.
 pub(crate) fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+    fnv1a_bytes(s.as_bytes())
+}
+
+/// FNV-1a hash of bytes.
+pub(crate) fn fnv1a_bytes(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
     })
 }

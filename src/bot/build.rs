@@ -2,9 +2,13 @@
 
 use std::sync::Arc;
 
-use ndarray::Array2;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::Bot;
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use super::{Bot, IndexStatus};
 use super::calibrate::self_calibrate;
 use crate::config::{CalibrationMode, Config};
 use crate::embed::{Embedder, NgramEmbedder};
@@ -14,6 +18,26 @@ use crate::knowledge::KnowledgeBase;
 use crate::policy::Policy;
 use crate::rank::ConfidenceModel;
 use crate::text::{Analysis, Analyzer};
+
+/// What [`BotBuilder::build_or_open`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IndexOrigin {
+    /// The saved index matched the knowledge base and was opened.
+    Opened,
+    /// The bot was built (`reason`: why the saved index could not be used) and saved.
+    Built {
+        /// Why the saved index was not used.
+        reason: String,
+    },
+    /// The bot was built, but saving it failed; it works, but the next start rebuilds.
+    BuiltUnsaved {
+        /// Why the saved index was not used.
+        reason: String,
+        /// Why saving failed.
+        error: String,
+    },
+}
 
 /// A step of the build, for progress reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +79,43 @@ pub struct Progress {
 }
 
 type ProgressFn = Box<dyn Fn(Progress) + Send + Sync>;
+
+/// Counts items finished by parallel workers and reports progress about every 1%.
+struct Ticker<'a> {
+    stage: BuildStage,
+    total: usize,
+    step: usize,
+    done: AtomicUsize,
+    report: &'a (dyn Fn(BuildStage, usize, usize) + Sync),
+}
+
+impl<'a> Ticker<'a> {
+    fn new(
+        stage: BuildStage,
+        total: usize,
+        report: &'a (dyn Fn(BuildStage, usize, usize) + Sync),
+    ) -> Self {
+        report(stage, 0, total);
+        Ticker {
+            stage,
+            total,
+            step: (total / 100).max(1),
+            done: AtomicUsize::new(0),
+            report,
+        }
+    }
+
+    fn add(&self, n: usize) {
+        let before = self.done.fetch_add(n, Ordering::Relaxed);
+        if (before + n) / self.step != before / self.step {
+            (self.report)(self.stage, (before + n).min(self.total), self.total);
+        }
+    }
+
+    fn finish(self) {
+        (self.report)(self.stage, self.total, self.total);
+    }
+}
 
 /// Builds a [`Bot`] with non-default parts.
 ///
@@ -105,10 +166,54 @@ impl BotBuilder {
         self
     }
 
-    /// Calls `f` as the build progresses (from the building thread).
+    /// Calls `f` as the build progresses, about every 1% of a step. Steps that run in
+    /// parallel call it from their worker threads.
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Box::new(f));
         self
+    }
+
+    /// Opens the index saved in `dir` when it was built from this knowledge base as it is
+    /// now; otherwise builds the bot and saves it there (replacing the old index). Says
+    /// which happened, and why a rebuild was needed.
+    ///
+    /// A failure to save does not fail the call: the bot is returned with
+    /// [`IndexOrigin::BuiltUnsaved`]. With a custom configuration or model a saved index is
+    /// never reused, since the manifest cannot tell whether it matches them.
+    ///
+    /// # Errors
+    /// As [`build`](Self::build); opening errors (a damaged index) lead to a rebuild.
+    pub fn build_or_open(self, dir: impl AsRef<Path>) -> Result<(Bot, IndexOrigin)> {
+        let dir = dir.as_ref();
+        let custom = self.config.is_some() || self.model.is_some();
+        let status = if custom {
+            IndexStatus::Stale("options or a model were given in code".into())
+        } else {
+            Bot::index_status(dir, &self.kb)
+        };
+        let reason = match status {
+            IndexStatus::UpToDate(_) => {
+                let opened = match &self.embedder {
+                    Some(e) => Bot::open_with_embedder(dir, e.clone()),
+                    None => Bot::open(dir),
+                };
+                match opened {
+                    Ok(bot) => return Ok((bot, IndexOrigin::Opened)),
+                    Err(e) => format!("the saved index cannot be opened ({e})"),
+                }
+            }
+            IndexStatus::Missing => "there is no saved index yet".to_string(),
+            IndexStatus::Stale(why) => why,
+        };
+        let bot = self.build()?;
+        let origin = match bot.save(dir) {
+            Ok(_) => IndexOrigin::Built { reason },
+            Err(e) => IndexOrigin::BuiltUnsaved {
+                reason,
+                error: e.to_string(),
+            },
+        };
+        Ok((bot, origin))
     }
 
     /// Builds the bot.
@@ -124,7 +229,7 @@ impl BotBuilder {
             model,
             progress,
         } = self;
-        let report = |stage, done, total| {
+        let report = |stage: BuildStage, done: usize, total: usize| {
             if let Some(f) = &progress {
                 f(Progress { stage, done, total });
             }
@@ -136,30 +241,52 @@ impl BotBuilder {
         }
         let analyzer = Analyzer::new(kb.lexicon());
         let total = kb.variant_count();
-        report(BuildStage::Analyze, 0, total);
+        let ticker = |stage| Ticker::new(stage, total, &report);
+
+        // Segmenting is the costly part of analysis; entries are independent.
+        let tick = ticker(BuildStage::Analyze);
         let analyses: Vec<Vec<Analysis>> = kb
             .entries()
-            .iter()
-            .map(|e| e.variants().map(|v| analyzer.analyze(v)).collect())
+            .par_iter()
+            .map(|e| {
+                let a: Vec<Analysis> = e.variants().map(|v| analyzer.analyze(v)).collect();
+                tick.add(a.len());
+                a
+            })
             .collect();
-        report(BuildStage::Analyze, total, total);
+        tick.finish();
         let corpus = Corpus::build(&analyses);
 
         report(BuildStage::LexicalIndex, 0, total);
-        let lexical =
-            LexicalIndex::build(&analyzer, kb.entries().iter().flat_map(|e| e.variants()))?;
+        let lexical = LexicalIndex::build(&analyzer, analyses.iter().flatten())?;
         report(BuildStage::LexicalIndex, total, total);
 
-        let builtin_embedder = embedder.is_none();
-        let embedder: Arc<dyn Embedder> = match embedder {
-            Some(e) => e,
-            None => Arc::new(NgramEmbedder::train(&analyses, config.embedding.dimension)),
+        let builtin = match embedder {
+            Some(_) => None,
+            None => Some(Arc::new(NgramEmbedder::train(
+                &analyses,
+                config.embedding.dimension,
+            ))),
+        };
+        let embedder: Arc<dyn Embedder> = match (embedder, &builtin) {
+            (Some(e), _) => e,
+            (None, Some(b)) => b.clone(),
+            (None, None) => return Err(Error::Config("no embedder".into())),
         };
         let dim = embedder.dimension();
-        report(BuildStage::Embed, 0, total);
+        let tick = ticker(BuildStage::Embed);
+        let flat: Vec<&Analysis> = analyses.iter().flatten().collect();
+        let rows: Vec<Vec<f32>> = flat
+            .par_iter()
+            .map(|a| {
+                let v = embedder.embed(a);
+                tick.add(1);
+                v
+            })
+            .collect();
+        tick.finish();
         let mut matrix = Array2::<f32>::zeros((total, dim));
-        for (i, a) in analyses.iter().flatten().enumerate() {
-            let v = embedder.embed(a);
+        for (i, v) in rows.iter().enumerate() {
             if v.len() != dim {
                 return Err(Error::Config(format!(
                     "embedder {} returned a vector of {} values, but says its dimension is {dim}",
@@ -169,10 +296,15 @@ impl BotBuilder {
             }
             matrix.row_mut(i).assign(&ndarray::ArrayView1::from(&v[..]));
         }
-        report(BuildStage::Embed, total, total);
-        report(BuildStage::VectorIndex, 0, total);
-        let vectors = VectorIndex::build(matrix, config.retrieval.vector_search);
-        report(BuildStage::VectorIndex, total, total);
+        drop(rows);
+        let tick = ticker(BuildStage::VectorIndex);
+        let vectors = VectorIndex::build(
+            matrix,
+            config.retrieval.vector_search,
+            config.retrieval.hnsw_parallel_build,
+            &|n| tick.add(n),
+        );
+        tick.finish();
 
         let policy = Policy::new(&config, kb.triggers())?;
         let mut bot = Bot {
@@ -181,6 +313,7 @@ impl BotBuilder {
             corpus,
             lexical,
             embedder,
+            builtin_embedder: builtin.clone(),
             vectors,
             model: model.clone().unwrap_or_else(ConfidenceModel::builtin),
             policy,
@@ -196,7 +329,7 @@ impl BotBuilder {
                 let fitted = self_calibrate(
                     &bot,
                     &analyses,
-                    builtin_embedder,
+                    builtin.is_some(),
                     config.calibration.min_examples,
                     &|done, total| report(BuildStage::Calibrate, done, total),
                 )?;

@@ -2,15 +2,17 @@
 
 mod build;
 mod calibrate;
+mod persist;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub use build::{BotBuilder, BuildStage, Progress};
+pub use build::{BotBuilder, BuildStage, IndexOrigin, Progress};
+pub use persist::IndexStatus;
 
-use crate::embed::Embedder;
+use crate::embed::{Embedder, NgramEmbedder};
 use crate::error::Result;
 use crate::index::{Corpus, Holdout, LexicalIndex, VariantId, VectorIndex};
 use crate::knowledge::{Channel, Entry, KnowledgeBase};
@@ -66,6 +68,8 @@ pub struct Bot {
     corpus: Corpus,
     lexical: LexicalIndex,
     embedder: Arc<dyn Embedder>,
+    /// The embedder again when it is the built-in one (saved with the index).
+    builtin_embedder: Option<Arc<NgramEmbedder>>,
     vectors: VectorIndex,
     model: ConfidenceModel,
     policy: Policy,

@@ -3,6 +3,8 @@
 use std::borrow::Borrow;
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::{Embedder, normalize_in_place};
 use crate::stable_hash::{fnv1a, splitmix64};
 use crate::text::{Analysis, grams};
@@ -12,7 +14,7 @@ const WORD_PREFIX: &str = "w:";
 const PARAPHRASE_SHARE: f32 = 0.5;
 
 /// Where a feature's paraphrase-half vector comes from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 enum Paraphrase {
     /// Found in the questions of one entry only: that entry's direction.
     Entry(u32),
@@ -20,7 +22,7 @@ enum Paraphrase {
     Row(u32),
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Feature {
     idf: f32,
     paraphrase: Paraphrase,
@@ -38,8 +40,9 @@ struct Feature {
 ///   that share no word but whose words occur in the same paraphrase groups (`多久` /
 ///   `多长时间` in the questions of one entry) end up close.
 ///
-/// Deterministic: the same knowledge base gives the same vectors.
-#[derive(Debug, Clone)]
+/// Deterministic: the same knowledge base gives the same vectors. Serializable, so that a
+/// saved index carries the embedder it was built with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NgramEmbedder {
     dimension: usize,
     lexical_dims: usize,
@@ -145,6 +148,20 @@ impl NgramEmbedder {
             table,
             unknown_idf: idf(1),
         }
+    }
+
+    /// Whether the tables agree with each other (for an embedder read back from disk).
+    pub(crate) fn is_consistent(&self) -> bool {
+        let pd = self.dimension.saturating_sub(self.lexical_dims);
+        let rows = self.table.len().checked_div(pd).unwrap_or(0);
+        self.dimension >= 16
+            && self.lexical_dims >= 8
+            && pd >= 8
+            && self.table.len().is_multiple_of(pd)
+            && self.features.values().all(|f| match f.paraphrase {
+                Paraphrase::Entry(_) => true,
+                Paraphrase::Row(r) => (r as usize) < rows,
+            })
     }
 
     fn paraphrase_dims(&self) -> usize {

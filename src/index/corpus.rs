@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::sparse::SparseVec;
 use crate::text::{Analysis, grams};
 
@@ -13,7 +15,7 @@ pub(crate) const EDIT_UNITS: usize = 64;
 pub(crate) type VariantId = u32;
 
 /// One question variant, analyzed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Variant {
     /// Index of the entry it belongs to.
     pub entry: u32,
@@ -71,7 +73,7 @@ pub(crate) struct QueryTerms {
 }
 
 /// Every variant plus the vocabulary statistics.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Corpus {
     pub variants: Vec<Variant>,
     /// For each entry, the range of its variants in `variants`.
@@ -224,6 +226,51 @@ impl Corpus {
             gram_variant_df,
             unknown_idf: idf(n_entries, 1),
         }
+    }
+
+    /// Checks the invariants searches rely on (for a corpus read back from disk), given
+    /// the number of entries it should cover.
+    pub fn check(&self, entries: usize) -> Result<(), String> {
+        let n = self.variants.len();
+        if self.entry_variants.len() != entries || self.centroids.len() != entries {
+            return Err(format!(
+                "{} entry ranges and {} centroids for {entries} entries",
+                self.entry_variants.len(),
+                self.centroids.len()
+            ));
+        }
+        let mut next = 0u32;
+        for r in &self.entry_variants {
+            if r.start != next || r.end < r.start || r.end as usize > n {
+                return Err("entry variant ranges do not tile the variants".into());
+            }
+            next = r.end;
+        }
+        if next as usize != n {
+            return Err("entry variant ranges do not cover every variant".into());
+        }
+        let (terms, grams) = (self.term_idf.len(), self.gram_idf.len());
+        if self.term_variant_df.len() != terms || self.gram_variant_df.len() != grams {
+            return Err("vocabulary tables differ in length".into());
+        }
+        if self.term_ids.values().any(|&t| t as usize >= terms)
+            || self.gram_ids.values().any(|&g| g as usize >= grams)
+        {
+            return Err("a vocabulary id is out of range".into());
+        }
+        let bad_variant = self.variants.iter().any(|v| {
+            v.entry as usize >= entries
+                || v.terms.iter().any(|&t| t as usize >= terms)
+                || v.grams.0.iter().any(|&(g, _)| g as usize >= grams)
+        });
+        let bad_centroid = self
+            .centroids
+            .iter()
+            .any(|c| c.0.iter().any(|&(g, _)| g as usize >= grams));
+        if bad_variant || bad_centroid {
+            return Err("a variant refers to an unknown entry, term or n-gram".into());
+        }
+        Ok(())
     }
 
     /// The unit-length n-gram centroid of entry `e`'s variants, leaving out those the

@@ -9,13 +9,16 @@
 //! Customer text never reaches tantivy's query parser: queries are built term by term, so
 //! `:` `"` `(` `AND` in a question are plain characters.
 
+use std::path::{Path, PathBuf};
+
 use tantivy::collector::TopDocs;
+use tantivy::directory::{Directory, MmapDirectory, RamDirectory};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
-use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::corpus::VariantId;
 use crate::error::{Error, Result};
@@ -101,8 +104,37 @@ impl Tokenizer for WendaTokenizer {
     }
 }
 
+/// Where the index's files live.
+enum Storage {
+    /// Built in memory (saved by copying the files out).
+    Ram(RamDirectory),
+    /// Opened from a saved index (memory-mapped).
+    Disk(PathBuf),
+}
+
+/// Tokens as tantivy stores them, from an already analyzed question.
+fn pre_tokenized(a: &Analysis, kind: FieldKind) -> PreTokenizedString {
+    let tokens = kind
+        .tokens(a)
+        .into_iter()
+        .enumerate()
+        .map(|(position, text)| Token {
+            offset_from: 0,
+            offset_to: 0,
+            position,
+            text,
+            position_length: 1,
+        })
+        .collect();
+    PreTokenizedString {
+        text: a.normalized.clone(),
+        tokens,
+    }
+}
+
 /// BM25 index over question variants.
 pub(crate) struct LexicalIndex {
+    storage: Storage,
     searcher: Searcher,
     _reader: IndexReader,
     words: Field,
@@ -112,8 +144,12 @@ pub(crate) struct LexicalIndex {
 }
 
 impl LexicalIndex {
-    /// Indexes `texts` (variant `i` is `texts[i]`) in memory.
-    pub fn build<'a>(analyzer: &Analyzer, texts: impl Iterator<Item = &'a str>) -> Result<Self> {
+    /// Indexes analyzed variants (variant `i` is `analyses[i]`) in memory. The tokens come
+    /// from the analyses, so no text is segmented twice.
+    pub fn build<'a>(
+        analyzer: &Analyzer,
+        analyses: impl Iterator<Item = &'a Analysis>,
+    ) -> Result<Self> {
         let mut schema = Schema::builder();
         let text_options = |tokenizer: &str| {
             TextOptions::default().set_indexing_options(
@@ -125,18 +161,53 @@ impl LexicalIndex {
         let variant = schema.add_u64_field("variant", INDEXED | STORED | FAST);
         let words = schema.add_text_field("words", text_options(WORDS_TOKENIZER));
         let grams = schema.add_text_field("grams", text_options(GRAMS_TOKENIZER));
-        let index = Index::create_in_ram(schema.build());
+        let ram = RamDirectory::create();
+        let index = Index::create(ram.clone(), schema.build(), IndexSettings::default())?;
         register_tokenizers(&index, analyzer);
         // One writer thread: documents keep their order, builds are reproducible.
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY)?;
-        for (i, text) in texts.enumerate() {
+        for (i, a) in analyses.enumerate() {
             let mut doc = TantivyDocument::new();
             doc.add_u64(variant, i as u64);
-            doc.add_text(words, text);
-            doc.add_text(grams, text);
+            doc.add_pre_tokenized_text(words, pre_tokenized(a, FieldKind::Words));
+            doc.add_pre_tokenized_text(grams, pre_tokenized(a, FieldKind::Grams));
             writer.add_document(doc)?;
         }
         writer.commit()?;
+        writer.wait_merging_threads()?;
+        Self::from_index(&index, Storage::Ram(ram))
+    }
+
+    /// Opens an index saved by [`save`](Self::save) in `dir` (memory-mapped).
+    pub fn open(analyzer: &Analyzer, dir: &Path) -> Result<Self> {
+        let mmap = MmapDirectory::open(dir)
+            .map_err(|e| Error::Index(format!("{}: {e}", dir.display())))?;
+        let index = Index::open(mmap)?;
+        register_tokenizers(&index, analyzer);
+        Self::from_index(&index, Storage::Disk(dir.to_path_buf()))
+    }
+
+    /// Writes the index's files into `dir` (which must exist).
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        match &self.storage {
+            Storage::Ram(ram) => {
+                let dest = MmapDirectory::open(dir)
+                    .map_err(|e| Error::Index(format!("{}: {e}", dir.display())))?;
+                ram.persist(&dest)?;
+                dest.sync_directory().map_err(|e| Error::io(dir, e))
+            }
+            Storage::Disk(from) => copy_files(from, dir),
+        }
+    }
+
+    fn from_index(index: &Index, storage: Storage) -> Result<Self> {
+        let schema = index.schema();
+        let field = |name: &str| {
+            schema
+                .get_field(name)
+                .map_err(|e| Error::Index(format!("the lexical index has no {name} field: {e}")))
+        };
+        let (words, grams) = (field("words")?, field("grams")?);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -156,6 +227,7 @@ impl LexicalIndex {
             doc_variants.push(ids);
         }
         Ok(LexicalIndex {
+            storage,
             searcher,
             _reader: reader,
             words,
@@ -215,6 +287,21 @@ impl LexicalIndex {
         }
         Ok(out)
     }
+}
+
+/// Copies the files of a saved index (tantivy's lock files excepted).
+fn copy_files(from: &Path, to: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(from).map_err(|e| Error::io(from, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let name = entry.file_name();
+        if name.to_string_lossy().ends_with(".lock") {
+            continue;
+        }
+        let target = to.join(&name);
+        std::fs::copy(entry.path(), &target).map_err(|e| Error::io(&target, e))?;
+    }
+    Ok(())
 }
 
 fn register_tokenizers(index: &Index, analyzer: &Analyzer) {

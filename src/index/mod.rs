@@ -4,8 +4,10 @@
 mod corpus;
 mod lexical;
 mod sparse;
+pub(crate) mod store;
 mod vector;
 
+pub use store::{FileSum, Manifest};
 pub(crate) use corpus::{Corpus, Holdout, QueryTerms, VariantId};
 pub(crate) use lexical::LexicalIndex;
 pub(crate) use vector::VectorIndex;

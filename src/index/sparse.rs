@@ -1,7 +1,7 @@
 //! Sparse vectors: sorted `(id, weight)` pairs.
 
 /// A sparse vector with ids in increasing order and no repeats.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SparseVec(pub Vec<(u32, f32)>);
 
 impl SparseVec {

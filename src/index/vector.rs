@@ -5,11 +5,24 @@
 //! time that grows slowly with the number of variants. The graph is built by serial
 //! insertion, which hnsw_rs makes reproducible (fixed level seed since 0.3.5).
 
-use hnsw_rs::prelude::{Distance, Hnsw};
+use std::path::Path;
+
+use hnsw_rs::hnswio::HnswIo;
+use hnsw_rs::prelude::{AnnT, Distance, Hnsw, Neighbour};
 use ndarray::{Array2, ArrayView1};
+use rayon::prelude::*;
 
 use super::corpus::VariantId;
+use super::store::write_synced;
 use crate::config::VectorSearch;
+use crate::error::{Error, Result};
+
+/// File of the vector matrix in a saved index.
+const MATRIX_FILE: &str = "vectors.f32";
+/// Base name of hnsw_rs's two files (`hnsw.hnsw.graph`, `hnsw.hnsw.data`).
+const GRAPH_BASENAME: &str = "hnsw";
+/// First bytes of [`MATRIX_FILE`].
+const MATRIX_MAGIC: &[u8; 8] = b"WENDAVEC";
 
 /// HNSW: links per node (`M`).
 const MAX_CONNECTIONS: usize = 16;
@@ -52,34 +65,152 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
+type Graph<'a> = Hnsw<'a, f32, UnitCosine>;
+
+self_cell::self_cell!(
+    /// An HNSW graph read back from disk. hnsw_rs ties a loaded graph's lifetime to its
+    /// loader (hnswlib-rs issue #19), so the two are kept together.
+    struct LoadedGraph {
+        owner: HnswIo,
+        #[not_covariant]
+        dependent: Graph,
+    }
+);
+
+/// The HNSW graph, built here or loaded from a saved index.
+enum HnswGraph {
+    Built(Graph<'static>),
+    Loaded(LoadedGraph),
+}
+
+impl HnswGraph {
+    fn with<R>(&self, f: impl FnOnce(&Graph<'_>) -> R) -> R {
+        match self {
+            HnswGraph::Built(g) => f(g),
+            HnswGraph::Loaded(g) => g.with_dependent(|_, g| f(g)),
+        }
+    }
+}
+
 /// Nearest-neighbour search over variant embeddings.
 pub(crate) struct VectorIndex {
     vectors: Array2<f32>,
-    hnsw: Option<Hnsw<'static, f32, UnitCosine>>,
+    hnsw: Option<HnswGraph>,
 }
 
 impl VectorIndex {
     /// Indexes the rows of `vectors` (row `i` is variant `i`; rows should be unit length or
     /// zero). An HNSW graph is built when `method` resolves to [`VectorSearch::Hnsw`].
-    pub fn build(vectors: Array2<f32>, method: VectorSearch) -> Self {
+    ///
+    /// With `parallel`, points are inserted from rayon's threads: faster, but the graph then
+    /// depends on thread timing (hnsw_rs inserts serially in a reproducible order only).
+    /// Searches re-score every candidate exactly, so only which candidates are found can vary.
+    /// `inserted(n)` is called as graph points are inserted.
+    pub fn build(
+        vectors: Array2<f32>,
+        method: VectorSearch,
+        parallel: bool,
+        inserted: &(dyn Fn(usize) + Sync),
+    ) -> Self {
         let hnsw = match method.resolve(vectors.nrows()) {
             VectorSearch::Exact | VectorSearch::Auto => None,
             VectorSearch::Hnsw => {
                 let n = vectors.nrows().max(1);
                 let hnsw = Hnsw::new(MAX_CONNECTIONS, n, MAX_LAYERS, EF_CONSTRUCTION, UnitCosine);
-                for (i, row) in vectors.rows().into_iter().enumerate() {
-                    // A zero vector has no direction; such a variant can only be found
-                    // lexically.
-                    if row.iter().any(|&x| x != 0.0)
-                        && let Some(slice) = row.as_slice()
-                    {
-                        hnsw.insert_slice((slice, i));
-                    }
+                // A zero vector has no direction; such a variant can only be found lexically.
+                let points: Vec<(&[f32], usize)> = vectors
+                    .rows()
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, row)| {
+                        let slice = row.to_slice()?;
+                        slice.iter().any(|&x| x != 0.0).then_some((slice, i))
+                    })
+                    .collect();
+                let insert = |&p: &(&[f32], usize)| {
+                    hnsw.insert_slice(p);
+                    inserted(1);
+                };
+                if parallel {
+                    points.par_iter().for_each(insert);
+                } else {
+                    points.iter().for_each(insert);
                 }
-                Some(hnsw)
+                Some(HnswGraph::Built(hnsw))
             }
         };
         VectorIndex { vectors, hnsw }
+    }
+
+    /// Number of vectors and their width.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.vectors.nrows(), self.vectors.ncols())
+    }
+
+    /// Writes the vectors (and the graph, if any) into `dir`.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let (rows, cols) = self.shape();
+        let mut bytes = Vec::with_capacity(24 + rows * cols * 4);
+        bytes.extend_from_slice(MATRIX_MAGIC);
+        bytes.extend_from_slice(&(rows as u64).to_le_bytes());
+        bytes.extend_from_slice(&(cols as u64).to_le_bytes());
+        for x in self.vectors.iter() {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        write_synced(&dir.join(MATRIX_FILE), &bytes)?;
+        if let Some(graph) = &self.hnsw {
+            let name = graph
+                .with(|g| g.file_dump(dir, GRAPH_BASENAME))
+                .map_err(|e| Error::Index(format!("cannot write the HNSW graph: {e}")))?;
+            if name != GRAPH_BASENAME {
+                return Err(Error::Index(format!(
+                    "{}: the HNSW graph was written as {name:?} instead of {GRAPH_BASENAME:?}",
+                    dir.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads what [`save`](Self::save) wrote; `hnsw` says whether a graph was saved.
+    /// Files are expected to have passed the manifest's checksums already.
+    pub fn load(dir: &Path, hnsw: bool, dimension: usize) -> Result<Self> {
+        let path = dir.join(MATRIX_FILE);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let damaged = |what: &str| Error::Index(format!("{}: {what}", path.display()));
+        let header = bytes
+            .get(..24)
+            .filter(|h| h.starts_with(MATRIX_MAGIC))
+            .ok_or_else(|| damaged("not a wenda vector file"))?;
+        let read_u64 = |at: usize| {
+            header
+                .get(at..at + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes)
+                .unwrap_or(0) as usize
+        };
+        let (rows, cols) = (read_u64(8), read_u64(16));
+        if cols != dimension {
+            return Err(damaged(&format!(
+                "vectors of width {cols}, but the manifest says {dimension}"
+            )));
+        }
+        let body = &bytes[24..];
+        if rows.checked_mul(cols).and_then(|n| n.checked_mul(4)) != Some(body.len()) {
+            return Err(damaged("the file length does not match its header"));
+        }
+        let values: Vec<f32> = body
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let vectors = Array2::from_shape_vec((rows, cols), values)
+            .map_err(|e| damaged(&e.to_string()))?;
+        let hnsw = if hnsw {
+            Some(HnswGraph::Loaded(load_graph(dir)?))
+        } else {
+            None
+        };
+        Ok(VectorIndex { vectors, hnsw })
     }
 
     /// Whether searches walk an HNSW graph (rather than scanning every vector).
@@ -108,14 +239,14 @@ impl VectorIndex {
             return Vec::new();
         }
         match &self.hnsw {
-            Some(hnsw) => {
-                let hits = match skip {
+            Some(graph) => {
+                let hits: Vec<Neighbour> = graph.with(|hnsw| match skip {
                     Some(skip) => {
                         let filter = |id: &usize| !skip(*id as VariantId);
                         hnsw.search_filter(q, k, ef.max(k), Some(&filter))
                     }
                     None => hnsw.search(q, k, ef.max(k)),
-                };
+                });
                 hits.into_iter()
                     .map(|n| (n.d_id as VariantId, 1.0 - n.distance))
                     .collect()
@@ -149,6 +280,36 @@ impl VectorIndex {
     }
 }
 
+/// Loads hnsw_rs's dump. hnsw_rs asserts and unwraps on malformed files; the manifest's
+/// checksums keep damaged files away from it, and a panic that still happens is turned
+/// into an error here.
+fn load_graph(dir: &Path) -> Result<LoadedGraph> {
+    for suffix in ["graph", "data"] {
+        let file = dir.join(format!("{GRAPH_BASENAME}.hnsw.{suffix}"));
+        if !file.is_file() {
+            return Err(Error::Index(format!(
+                "{}: the HNSW graph file is missing; rebuild the index",
+                file.display()
+            )));
+        }
+    }
+    let io = HnswIo::new(dir, GRAPH_BASENAME);
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        LoadedGraph::try_new(io, |io| io.load_hnsw_with_dist(UnitCosine))
+    }));
+    match loaded {
+        Ok(Ok(graph)) => Ok(graph),
+        Ok(Err(e)) => Err(Error::Index(format!(
+            "{}: cannot read the HNSW graph: {e}",
+            dir.display()
+        ))),
+        Err(_) => Err(Error::Index(format!(
+            "{}: the HNSW graph files are malformed; rebuild the index",
+            dir.display()
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,8 +332,8 @@ mod tests {
     #[test]
     fn hnsw_agrees_with_exact_search() {
         let m = unit_rows(500, 32, 7);
-        let exact = VectorIndex::build(m.clone(), VectorSearch::Exact);
-        let approx = VectorIndex::build(m.clone(), VectorSearch::Hnsw);
+        let exact = VectorIndex::build(m.clone(), VectorSearch::Exact, false, &|_| {});
+        let approx = VectorIndex::build(m.clone(), VectorSearch::Hnsw, false, &|_| {});
         let mut found = 0;
         for qi in 0..50 {
             let q: Vec<f32> = m.row(qi * 7).to_vec();
@@ -196,12 +357,46 @@ mod tests {
     fn skip_and_zero_vectors() {
         let m = unit_rows(20, 8, 3);
         for method in [VectorSearch::Exact, VectorSearch::Hnsw] {
-            let idx = VectorIndex::build(m.clone(), method);
+            let idx = VectorIndex::build(m.clone(), method, false, &|_| {});
             let q: Vec<f32> = m.row(4).to_vec();
             let hits = idx.search(&q, 5, 32, Some(&|v| v == 4));
             assert!(!hits.iter().any(|h| h.0 == 4));
             assert!(idx.search(&[0.0; 8], 5, 32, None).is_empty());
             assert!((idx.cosine(4, &q) - 1.0).abs() < 1e-5);
         }
+    }
+}
+
+#[cfg(test)]
+mod persist_tests {
+    use super::*;
+
+    #[test]
+    fn save_and_load_give_the_same_searches() -> Result<()> {
+        let m = Array2::from_shape_fn((300, 16), |(i, j)| {
+            (((i * 31 + j * 17) % 23) as f32 - 11.0) / 11.0
+        });
+        let mut m = m;
+        for mut row in m.rows_mut() {
+            let norm = row.dot(&row).sqrt();
+            row.mapv_inplace(|x| x / norm);
+        }
+        for method in [VectorSearch::Exact, VectorSearch::Hnsw] {
+            let built = VectorIndex::build(m.clone(), method, false, &|_| {});
+            let dir = tempfile::tempdir().map_err(|e| Error::io("tmp", e))?;
+            built.save(dir.path())?;
+            let loaded = VectorIndex::load(dir.path(), built.is_hnsw(), 16)?;
+            assert_eq!(loaded.shape(), (300, 16));
+            assert_eq!(loaded.is_hnsw(), method == VectorSearch::Hnsw);
+            for qi in [0usize, 17, 299] {
+                let q = m.row(qi).to_vec();
+                assert_eq!(built.search(&q, 10, 64, None), loaded.search(&q, 10, 64, None));
+            }
+            assert!(VectorIndex::load(dir.path(), built.is_hnsw(), 8).is_err());
+            std::fs::write(dir.path().join(MATRIX_FILE), b"WENDAVEC short")
+                .map_err(|e| Error::io("tmp", e))?;
+            assert!(VectorIndex::load(dir.path(), false, 16).is_err());
+        }
+        Ok(())
     }
 }

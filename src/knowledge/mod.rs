@@ -222,4 +222,102 @@ impl KnowledgeBase {
     pub fn warnings(&self) -> &[Problem] {
         &self.warnings
     }
+
+    /// A hash of everything that shapes answers: entries, lexicon, triggers and options
+    /// (not where the files are: a moved knowledge base keeps its hash). Two loads of
+    /// unchanged files give the same hash on every machine; a saved index records it to
+    /// tell whether it is still up to date.
+    pub fn content_hash(&self) -> u64 {
+        let content = Content {
+            entries: &self.entries,
+            lexicon: &self.lexicon,
+            triggers: &self.triggers,
+            config: &self.config,
+        };
+        // Serializing plain data to a Vec cannot fail; an empty hash input would only make
+        // an index look stale, never current.
+        let bytes = postcard::to_stdvec(&content).unwrap_or_default();
+        crate::stable_hash::fnv1a_bytes(&bytes)
+    }
+
+    /// The knowledge base as saved with an index.
+    pub(crate) fn to_stored(&self) -> Stored<'_> {
+        Stored {
+            path: self.path.as_deref(),
+            sources: self.entries.iter().map(|e| &e.source).collect(),
+            content: Content {
+                entries: &self.entries,
+                lexicon: &self.lexicon,
+                triggers: &self.triggers,
+                config: &self.config,
+            },
+            warnings: &self.warnings,
+        }
+    }
+
+    /// A knowledge base read back from a saved index (already validated when it was saved).
+    pub(crate) fn from_stored(stored: StoredOwned) -> Self {
+        let StoredOwned {
+            path,
+            sources,
+            mut content,
+            warnings,
+        } = stored;
+        for (entry, source) in content.entries.iter_mut().zip(sources) {
+            entry.source = source;
+        }
+        let mut kb = KnowledgeBase {
+            path,
+            entries: content.entries,
+            by_id: HashMap::new(),
+            lexicon: content.lexicon,
+            triggers: content.triggers,
+            config: content.config,
+            warnings,
+        };
+        kb.by_id = kb
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        kb
+    }
+}
+
+/// What shapes answers, borrowed for hashing and saving.
+#[derive(serde::Serialize)]
+struct Content<'a> {
+    entries: &'a [Entry],
+    lexicon: &'a Lexicon,
+    triggers: &'a Triggers,
+    config: &'a Config,
+}
+
+/// [`Content`], owned, as read back.
+#[derive(serde::Deserialize)]
+pub(crate) struct ContentOwned {
+    entries: Vec<Entry>,
+    lexicon: Lexicon,
+    triggers: Triggers,
+    config: Config,
+}
+
+/// A knowledge base as saved with an index.
+#[derive(serde::Serialize)]
+pub(crate) struct Stored<'a> {
+    path: Option<&'a Path>,
+    /// Entries do not serialize their source; it is kept here, in entry order.
+    sources: Vec<&'a Source>,
+    content: Content<'a>,
+    warnings: &'a [Problem],
+}
+
+/// [`Stored`], owned, as read back.
+#[derive(serde::Deserialize)]
+pub(crate) struct StoredOwned {
+    path: Option<PathBuf>,
+    sources: Vec<Source>,
+    content: ContentOwned,
+    warnings: Vec<Problem>,
 }

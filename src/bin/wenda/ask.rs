@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use wenda::{AskOptions, Channel, Error};
 
-use super::kb::{KbArg, build, parse_channel};
+use super::kb::{IndexedKbArg, bot, parse_channel};
 use super::render;
 
 /// Answer one question.
@@ -13,7 +13,7 @@ pub struct Args {
     /// The customer's question.
     pub question: String,
     #[command(flatten)]
-    pub kb: KbArg,
+    pub kb: IndexedKbArg,
     /// Print the reply as JSON (the stable format documented in the README).
     #[arg(long)]
     pub json: bool,
@@ -26,7 +26,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
-    let bot = build(&args.kb)?;
+    let bot = bot(&args.kb)?;
     let reply = bot.ask_with(
         &args.question,
         AskOptions {

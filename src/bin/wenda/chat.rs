@@ -5,14 +5,14 @@ use std::process::ExitCode;
 
 use wenda::{AskOptions, Channel, Error};
 
-use super::kb::{KbArg, build, parse_channel};
+use super::kb::{IndexedKbArg, bot, parse_channel};
 use super::render;
 
 /// Answer questions read line by line from standard input (Ctrl-D ends).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
-    pub kb: KbArg,
+    pub kb: IndexedKbArg,
     /// Print one JSON reply per line (JSON Lines) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
-    let bot = build(&args.kb)?;
+    let bot = bot(&args.kb)?;
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let options = AskOptions {

@@ -1,11 +1,11 @@
 //! Options shared by the subcommands: where the knowledge base is, and building the bot.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use wenda::{Bot, Channel, Error, KnowledgeBase};
+use wenda::{Bot, Channel, Error, IndexOrigin, KnowledgeBase, Progress};
 
 /// `--kb`: a knowledge directory or one FAQ file.
 #[derive(clap::Args, Debug, Clone)]
@@ -13,6 +13,76 @@ pub struct KbArg {
     /// Knowledge directory, or a .toml, .jsonl or .csv FAQ file.
     #[arg(long, value_name = "DIR|FILE", default_value = "knowledge")]
     pub kb: PathBuf,
+}
+
+/// `--kb` plus `--index`: where the saved index of the knowledge base lives.
+#[derive(clap::Args, Debug, Clone)]
+pub struct IndexedKbArg {
+    #[command(flatten)]
+    pub kb: KbArg,
+    /// Saved index to reuse, or to (re)build and save when it does not match the knowledge
+    /// base [default: KB/.wenda-index for a directory, .wenda-index/FILE beside a file].
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+}
+
+impl IndexedKbArg {
+    /// The index directory: `--index`, or the default beside the knowledge base.
+    pub fn index_dir(&self) -> PathBuf {
+        self.index
+            .clone()
+            .unwrap_or_else(|| default_index_dir(&self.kb.kb))
+    }
+}
+
+/// Where `wenda build` saves, and `ask`/`chat` look for, a knowledge base's index.
+pub fn default_index_dir(kb: &Path) -> PathBuf {
+    if kb.is_dir() {
+        return kb.join(".wenda-index");
+    }
+    let name = kb.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let parent = kb.parent().unwrap_or(Path::new(""));
+    parent.join(".wenda-index").join(name)
+}
+
+/// A progress bar on standard error for a build (hidden when it is not a terminal).
+pub fn build_progress() -> (ProgressBar, impl Fn(Progress) + Send + Sync + 'static) {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:<13} [{bar:30}] {pos}/{len} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let progress = bar.clone();
+    let update = move |p: Progress| {
+        progress.set_message(p.stage.label());
+        progress.set_length(p.total as u64);
+        progress.set_position(p.done as u64);
+    };
+    (bar, update)
+}
+
+/// Loads the knowledge base and opens its saved index, or builds (and saves) it when the
+/// index is missing or out of date, saying so on standard error.
+pub fn bot(arg: &IndexedKbArg) -> Result<Bot, Error> {
+    let kb = load(&arg.kb)?;
+    let dir = arg.index_dir();
+    let (bar, update) = build_progress();
+    let result = Bot::builder(kb).on_progress(update).build_or_open(&dir);
+    bar.finish_and_clear();
+    let (bot, origin) = result?;
+    match origin {
+        IndexOrigin::Opened => {}
+        IndexOrigin::Built { reason } => {
+            eprintln!("wenda: {reason}; built and saved the index in {}", dir.display());
+        }
+        IndexOrigin::BuiltUnsaved { reason, error } => {
+            eprintln!("wenda: {reason}; built the index, but could not save it: {error}");
+        }
+        other => eprintln!("wenda: {other:?}"),
+    }
+    Ok(bot)
 }
 
 /// `--channel`.
@@ -23,27 +93,6 @@ pub fn parse_channel(s: &str) -> Result<Channel, String> {
 /// Loads and validates the knowledge base.
 pub fn load(arg: &KbArg) -> Result<KnowledgeBase, Error> {
     KnowledgeBase::load(&arg.kb)
-}
-
-/// Loads the knowledge base and builds the bot, with a progress bar on a terminal.
-pub fn build(arg: &KbArg) -> Result<Bot, Error> {
-    let kb = load(arg)?;
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} building index: {msg} {pos}/{len}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
-    let progress = bar.clone();
-    let bot = Bot::builder(kb)
-        .on_progress(move |p| {
-            progress.set_message(p.stage.label());
-            progress.set_length(p.total as u64);
-            progress.set_position(p.done as u64);
-        })
-        .build();
-    bar.finish_and_clear();
-    bot
 }
 
 /// Prints an error for a person and picks the exit status.

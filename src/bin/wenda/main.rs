@@ -4,6 +4,7 @@
 //! 2 for any other failure (unreadable files, bad options, internal errors).
 
 mod ask;
+mod build;
 mod chat;
 mod check;
 mod kb;
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Answer one question.
     Ask(ask::Args),
+    /// Build the index and save it, so that later commands start without re-indexing.
+    Build(build::Args),
     /// Validate the knowledge base and list every problem.
     Check(check::Args),
     /// Answer questions read line by line from standard input.
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ask(args) => ask::run(args),
+        Command::Build(args) => build::run(args),
         Command::Check(args) => check::run(args),
         Command::Chat(args) => chat::run(args),
     };

@@ -1,0 +1,284 @@
+//! Saving a built [`Bot`] to a directory and opening it again without re-indexing.
+//!
+//! A generation of the index directory (see the layout in `index::store`) holds:
+//!
+//! | file | what | format |
+//! |---|---|---|
+//! | `manifest.json` | format version, knowledge-base hash, embedder, checksums | JSON |
+//! | `kb.json` | the knowledge base (entries, lexicon, triggers, options, warnings) | JSON |
+//! | `corpus.bin` | analyzed variants and vocabulary statistics | postcard |
+//! | `embedder.bin` | the built-in embedder (absent with a custom embedder) | postcard |
+//! | `model.json` | the confidence model | JSON |
+//! | `vectors.f32` | one embedding per variant | little-endian f32 |
+//! | `hnsw.hnsw.{graph,data}` | the HNSW graph, when one was built | hnsw_rs dump |
+//! | `lexical/` | the tantivy index | tantivy |
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Bot;
+use crate::embed::{Embedder, NgramEmbedder};
+use crate::error::{Error, Result};
+use crate::index::store::{self, FORMAT_VERSION, Manifest, native_endian};
+use crate::index::{Corpus, LexicalIndex, VectorIndex};
+use crate::knowledge::{KnowledgeBase, StoredOwned};
+use crate::policy::Policy;
+use crate::rank::ConfidenceModel;
+use crate::text::Analyzer;
+
+const KB_FILE: &str = "kb.json";
+const CORPUS_FILE: &str = "corpus.bin";
+const EMBEDDER_FILE: &str = "embedder.bin";
+const MODEL_FILE: &str = "model.json";
+const LEXICAL_DIR: &str = "lexical";
+
+/// Whether a saved index can serve a knowledge base as it is now.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum IndexStatus {
+    /// There is no index in the directory.
+    Missing,
+    /// The index was built from exactly this knowledge base.
+    UpToDate(Box<Manifest>),
+    /// The index cannot be used for this knowledge base: why, in words.
+    Stale(String),
+}
+
+impl Bot {
+    /// Saves the whole index (knowledge base, lexical and vector indexes, embedder,
+    /// confidence model) to `dir`, creating it if needed.
+    ///
+    /// The new index is written beside the current one and swapped in atomically, so a
+    /// crash or a full disk during `save` leaves the previous index usable. Processes that
+    /// have the previous index open keep working.
+    ///
+    /// ```
+    /// use wenda::{Bot, Entry, KnowledgeBase};
+    /// let kb = KnowledgeBase::from_entries(vec![
+    ///     Entry::new("report", "车险怎么报案", "拨打客服热线报案。").with_similar(["撞车了找谁报案"]),
+    ///     Entry::new("refund", "怎么退保", "在App申请退保。").with_similar(["退保流程"]),
+    /// ])?;
+    /// let dir = std::env::temp_dir().join(format!("wenda-doc-{}", std::process::id()));
+    /// let built = Bot::build(kb)?;
+    /// let manifest = built.save(&dir)?;
+    /// assert_eq!(manifest.entries, 2);
+    ///
+    /// let opened = Bot::open(&dir)?;
+    /// let (a, b) = (opened.ask("撞车了怎么报案"), built.ask("撞车了怎么报案"));
+    /// assert_eq!((a.decision, a.confidence), (b.decision, b.confidence));
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), wenda::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the directory cannot be written; [`Error::Index`] when an index
+    /// cannot be encoded.
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<Manifest> {
+        let dir = dir.as_ref();
+        let (variants, dimension) = self.vectors.shape();
+        let manifest = Manifest {
+            format_version: FORMAT_VERSION,
+            wenda_version: env!("CARGO_PKG_VERSION").to_string(),
+            kb_hash: hash_hex(self.kb.content_hash()),
+            entries: self.kb.len(),
+            variants,
+            embedder: self.embedder.id(),
+            builtin_embedder: self.builtin_embedder.is_some(),
+            dimension,
+            hnsw: self.vectors.is_hnsw(),
+            endian: native_endian().to_string(),
+            built_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            files: Default::default(),
+        };
+        let generation = store::write_generation(dir, manifest, |gen_dir| {
+            write_json(&gen_dir.join(KB_FILE), &self.kb.to_stored())?;
+            write_json(&gen_dir.join(MODEL_FILE), &self.model)?;
+            write_postcard(&gen_dir.join(CORPUS_FILE), &self.corpus)?;
+            if let Some(embedder) = &self.builtin_embedder {
+                write_postcard(&gen_dir.join(EMBEDDER_FILE), embedder.as_ref())?;
+            }
+            self.vectors.save(gen_dir)?;
+            let lexical = gen_dir.join(LEXICAL_DIR);
+            std::fs::create_dir(&lexical).map_err(|e| Error::io(&lexical, e))?;
+            self.lexical.save(&lexical)
+        })?;
+        store::open_current(dir)
+            .map(|(_, m)| m)
+            .map_err(|e| Error::Index(format!("{}: {e}", generation.display())))
+    }
+
+    /// Opens an index saved by [`Bot::save`] (or `wenda build`) without re-indexing. The
+    /// index must have been built with the built-in embedder; see
+    /// [`Bot::open_with_embedder`] otherwise.
+    ///
+    /// # Errors
+    /// [`Error::Index`] when there is no index, when it was written by another format
+    /// version, or when a file is damaged (every file's checksum is verified);
+    /// [`Error::Io`] when a file cannot be read.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Bot> {
+        open(dir.as_ref(), None)
+    }
+
+    /// Opens a saved index that was built with a custom embedder, which must be the same
+    /// (same [`Embedder::id`] and dimension).
+    ///
+    /// # Errors
+    /// As [`Bot::open`]; [`Error::Config`] when the embedder does not match the index.
+    pub fn open_with_embedder(dir: impl AsRef<Path>, embedder: Arc<dyn Embedder>) -> Result<Bot> {
+        open(dir.as_ref(), Some(embedder))
+    }
+
+    /// The manifest of the index saved in `dir`, without opening it.
+    ///
+    /// # Errors
+    /// As [`Bot::open`], except that file checksums are not verified.
+    pub fn saved_manifest(dir: impl AsRef<Path>) -> Result<Manifest> {
+        store::peek_manifest(dir.as_ref())
+    }
+
+    /// Whether the index saved in `dir` was built from `kb` as it is now (by content hash)
+    /// by a compatible wenda.
+    pub fn index_status(dir: impl AsRef<Path>, kb: &KnowledgeBase) -> IndexStatus {
+        let dir = dir.as_ref();
+        if !store::exists(dir) {
+            return IndexStatus::Missing;
+        }
+        match store::peek_manifest(dir) {
+            Err(e) => IndexStatus::Stale(e.to_string()),
+            Ok(m) if m.kb_hash != hash_hex(kb.content_hash()) => IndexStatus::Stale(
+                "the knowledge base has changed since the index was built".to_string(),
+            ),
+            Ok(m) if m.wenda_version != env!("CARGO_PKG_VERSION") => {
+                IndexStatus::Stale(format!(
+                    "the index was built by wenda {}, this is wenda {}",
+                    m.wenda_version,
+                    env!("CARGO_PKG_VERSION")
+                ))
+            }
+            Ok(m) if !m.builtin_embedder => IndexStatus::Stale(format!(
+                "the index was built with the custom embedder {}",
+                m.embedder
+            )),
+            Ok(m) => IndexStatus::UpToDate(Box::new(m)),
+        }
+    }
+}
+
+fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
+    let (generation, manifest) = store::open_current(dir)?;
+    let stored: StoredOwned = read_json(&generation.join(KB_FILE))?;
+    let kb = KnowledgeBase::from_stored(stored);
+    let config = kb.config().clone();
+    // Loading jieba's dictionary is the slowest step; do it while the files are decoded.
+    let (analyzer, decoded) = rayon::join(
+        || Analyzer::new(kb.lexicon()),
+        || -> Result<_> {
+            let corpus: Corpus = read_postcard(&generation.join(CORPUS_FILE))?;
+            corpus
+                .check(kb.len())
+                .map_err(|why| damaged(&generation.join(CORPUS_FILE), &why))?;
+            let model: ConfidenceModel = read_json(&generation.join(MODEL_FILE))?;
+            if !model.is_well_formed() {
+                return Err(damaged(
+                    &generation.join(MODEL_FILE),
+                    "the confidence model's weights do not fit this version of wenda",
+                ));
+            }
+            let vectors = VectorIndex::load(&generation, manifest.hnsw, manifest.dimension)?;
+            Ok((corpus, model, vectors))
+        },
+    );
+    let (corpus, model, vectors) = decoded?;
+    if vectors.shape().0 != corpus.variants.len() {
+        return Err(damaged(
+            &generation,
+            "the vector and variant counts differ",
+        ));
+    }
+    let (embedder, builtin_embedder): (Arc<dyn Embedder>, _) = match custom {
+        Some(e) => {
+            if e.id() != manifest.embedder || e.dimension() != manifest.dimension {
+                return Err(Error::Config(format!(
+                    "the index at {} was built with the embedder {} ({} dimensions), not {} \
+                     ({} dimensions)",
+                    dir.display(),
+                    manifest.embedder,
+                    manifest.dimension,
+                    e.id(),
+                    e.dimension()
+                )));
+            }
+            (e, None)
+        }
+        None if manifest.builtin_embedder => {
+            let path = generation.join(EMBEDDER_FILE);
+            let e: NgramEmbedder = read_postcard(&path)?;
+            if !e.is_consistent() || e.dimension() != manifest.dimension {
+                return Err(damaged(&path, "the embedder's tables are inconsistent"));
+            }
+            let e = Arc::new(e);
+            (e.clone() as Arc<dyn Embedder>, Some(e))
+        }
+        None => {
+            return Err(Error::Config(format!(
+                "the index at {} was built with the custom embedder {}; open it with \
+                 Bot::open_with_embedder",
+                dir.display(),
+                manifest.embedder
+            )));
+        }
+    };
+    let lexical = LexicalIndex::open(&analyzer, &generation.join(LEXICAL_DIR))?;
+    let policy = Policy::new(&config, kb.triggers())?;
+    Ok(Bot {
+        kb,
+        analyzer,
+        corpus,
+        lexical,
+        embedder,
+        builtin_embedder,
+        vectors,
+        model,
+        policy,
+    })
+}
+
+fn hash_hex(hash: u64) -> String {
+    format!("{hash:016x}")
+}
+
+fn damaged(path: &Path, why: &str) -> Error {
+    Error::Index(format!(
+        "{}: {why}; rebuild the index with `wenda build`",
+        path.display()
+    ))
+}
+
+fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    let bytes = serde_json::to_vec(value)
+        .map_err(|e| Error::Index(format!("cannot encode {}: {e}", path.display())))?;
+    store::write_synced(path, &bytes)
+}
+
+fn write_postcard<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    let bytes = postcard::to_stdvec(value)
+        .map_err(|e| Error::Index(format!("cannot encode {}: {e}", path.display())))?;
+    store::write_synced(path, &bytes)
+}
+
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| damaged(path, &e.to_string()))
+}
+
+fn read_postcard<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    postcard::from_bytes(&bytes).map_err(|e| damaged(path, &e.to_string()))
+}
