@@ -37,16 +37,17 @@ pub mod text;
 pub use config::Config;
 pub use error::{Error, Problem, Problems, Result, Severity};
 pub use knowledge::{Channel, Entry, KnowledgeBase, Source, TriggerSet, Triggers};
+pub mod bench;
 mod bot;
 pub mod embed;
 mod index;
 mod policy;
 pub mod rank;
 mod reply;
+mod serde_sorted;
 mod stable_hash;
+pub mod synthetic;
 
-pub use bot::{
-    AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, Progress,
-};
+pub use bot::{AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, Progress};
 pub use index::{FileSum, Manifest};
 pub use reply::{Candidate, Decision, HandoffReason, Priority, Reply, Suggestion};

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use super::{Bot, IndexStatus};
 use super::calibrate::self_calibrate;
+use super::{Bot, IndexStatus};
 use crate::config::{CalibrationMode, Config};
 use crate::embed::{Embedder, NgramEmbedder};
 use crate::error::{Error, Result};

@@ -15,6 +15,9 @@
 //! customer question and share its common words, but ask about something else.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
 
 use super::{Bot, Scored};
 use crate::embed::{Embedder, NgramEmbedder};
@@ -121,7 +124,7 @@ pub(crate) fn self_calibrate(
     analyses: &[Vec<Analysis>],
     builtin_embedder: bool,
     min_examples: usize,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Option<ConfidenceModel>> {
     let probes = plan(bot);
     let in_kb = probes.iter().filter(|p| p.correct.is_some()).count();
@@ -131,7 +134,7 @@ pub(crate) fn self_calibrate(
     let flat: Vec<&Analysis> = analyses.iter().flatten().collect();
     let total = probes.len();
     let mut examples = Vec::with_capacity(total);
-    let mut done = 0;
+    let done = AtomicUsize::new(0);
     progress(0, total);
     for fold in 0..FOLDS {
         let fold_probes: Vec<&Probe> = probes.iter().filter(|p| p.fold == fold).collect();
@@ -147,29 +150,38 @@ pub(crate) fn self_calibrate(
             Some(e) => e,
             None => bot.embedder.as_ref(),
         };
-        for p in fold_probes {
-            let scored = bot.score(flat[p.query as usize], embedder, p.holdout)?;
-            let kind = match p.correct {
-                Some(e) => Kind::InKb(e),
-                None => Kind::HeldOutEntry,
-            };
-            examples.push(example(&scored, kind));
-            done += 1;
-            if done % 100 == 0 {
-                progress(done, total);
-            }
-        }
+        // Probes are independent; rayon keeps their order, so the fit is reproducible.
+        let fold_examples = fold_probes
+            .par_iter()
+            .map(|p| {
+                let scored = bot.score(flat[p.query as usize], embedder, p.holdout)?;
+                let kind = match p.correct {
+                    Some(e) => Kind::InKb(e),
+                    None => Kind::HeldOutEntry,
+                };
+                let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if finished.is_multiple_of(100) {
+                    progress(finished, total);
+                }
+                Ok(example(&scored, kind))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        examples.extend(fold_examples);
     }
     let analyzer = bot.analyzer();
     let n_off_topic = (in_kb as f64 * OFF_TOPIC_PER_IN).ceil() as usize;
-    for text in off_topic(bot, &probes, &flat, n_off_topic) {
-        let scored = bot.score(
-            &analyzer.analyze(&text),
-            bot.embedder.as_ref(),
-            Holdout::None,
-        )?;
-        examples.push(example(&scored, Kind::OffTopic));
-    }
+    let off_topic_examples = off_topic(bot, &probes, &flat, n_off_topic)
+        .par_iter()
+        .map(|text| {
+            let scored = bot.score(
+                &analyzer.analyze(text),
+                bot.embedder.as_ref(),
+                Holdout::None,
+            )?;
+            Ok(example(&scored, Kind::OffTopic))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    examples.extend(off_topic_examples);
     progress(total, total);
     Ok(Some(fit(&examples)))
 }

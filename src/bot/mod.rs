@@ -3,6 +3,7 @@
 mod build;
 mod calibrate;
 mod persist;
+mod vector_check;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

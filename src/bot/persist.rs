@@ -155,13 +155,11 @@ impl Bot {
             Ok(m) if m.kb_hash != hash_hex(kb.content_hash()) => IndexStatus::Stale(
                 "the knowledge base has changed since the index was built".to_string(),
             ),
-            Ok(m) if m.wenda_version != env!("CARGO_PKG_VERSION") => {
-                IndexStatus::Stale(format!(
-                    "the index was built by wenda {}, this is wenda {}",
-                    m.wenda_version,
-                    env!("CARGO_PKG_VERSION")
-                ))
-            }
+            Ok(m) if m.wenda_version != env!("CARGO_PKG_VERSION") => IndexStatus::Stale(format!(
+                "the index was built by wenda {}, this is wenda {}",
+                m.wenda_version,
+                env!("CARGO_PKG_VERSION")
+            )),
             Ok(m) if !m.builtin_embedder => IndexStatus::Stale(format!(
                 "the index was built with the custom embedder {}",
                 m.embedder
@@ -176,9 +174,15 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
     let stored: StoredOwned = read_json(&generation.join(KB_FILE))?;
     let kb = KnowledgeBase::from_stored(stored);
     let config = kb.config().clone();
-    // Loading jieba's dictionary is the slowest step; do it while the files are decoded.
-    let (analyzer, decoded) = rayon::join(
-        || Analyzer::new(kb.lexicon()),
+    // Three independent loads: jieba's dictionary, the vector index (with the HNSW graph,
+    // the slowest), and the corpus with the model.
+    let ((analyzer, vectors), decoded) = rayon::join(
+        || {
+            rayon::join(
+                || Analyzer::new(kb.lexicon()),
+                || VectorIndex::load(&generation, manifest.hnsw, manifest.dimension),
+            )
+        },
         || -> Result<_> {
             let corpus: Corpus = read_postcard(&generation.join(CORPUS_FILE))?;
             corpus
@@ -191,16 +195,13 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
                     "the confidence model's weights do not fit this version of wenda",
                 ));
             }
-            let vectors = VectorIndex::load(&generation, manifest.hnsw, manifest.dimension)?;
-            Ok((corpus, model, vectors))
+            Ok((corpus, model))
         },
     );
-    let (corpus, model, vectors) = decoded?;
+    let (corpus, model) = decoded?;
+    let vectors = vectors?;
     if vectors.shape().0 != corpus.variants.len() {
-        return Err(damaged(
-            &generation,
-            "the vector and variant counts differ",
-        ));
+        return Err(damaged(&generation, "the vector and variant counts differ"));
     }
     let (embedder, builtin_embedder): (Arc<dyn Embedder>, _) = match custom {
         Some(e) => {

@@ -46,6 +46,7 @@ struct Feature {
 pub struct NgramEmbedder {
     dimension: usize,
     lexical_dims: usize,
+    #[serde(serialize_with = "crate::serde_sorted::serialize")]
     features: HashMap<String, Feature>,
     table: Vec<f32>,
     unknown_idf: f32,

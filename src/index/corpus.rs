@@ -20,8 +20,9 @@ pub(crate) struct Variant {
     /// Index of the entry it belongs to.
     pub entry: u32,
     /// The first [`EDIT_UNITS`] character units of the canonical text (for edit
-    /// similarity, which is quadratic in length).
-    pub units: Vec<Box<str>>,
+    /// similarity, which is quadratic in length), as n-gram ids (every unit is also a
+    /// unigram; compact, and cheap to save and load).
+    pub units: Vec<u32>,
     /// Number of character units.
     pub len: usize,
     /// Sorted distinct ids of its search-mode terms (words and their dictionary sub-words).
@@ -66,8 +67,9 @@ pub(crate) struct QueryTerms {
     pub unknown_share: f32,
     /// Unit-length tf-idf n-gram vector (unknown n-grams count towards the length).
     pub grams: SparseVec,
-    /// The first [`EDIT_UNITS`] character units.
-    pub units: Vec<Box<str>>,
+    /// The first [`EDIT_UNITS`] character units, as n-gram ids; a unit the knowledge base
+    /// does not contain gets an id of its own above every n-gram id.
+    pub units: Vec<u32>,
     /// Number of character units.
     pub len: usize,
 }
@@ -80,9 +82,11 @@ pub(crate) struct Corpus {
     pub entry_variants: Vec<std::ops::Range<u32>>,
     /// For each entry, the unit-length sum of its variants' n-gram vectors.
     centroids: Vec<SparseVec>,
+    #[serde(serialize_with = "crate::serde_sorted::serialize")]
     term_ids: HashMap<String, u32>,
     term_idf: Vec<f32>,
     term_variant_df: Vec<u32>,
+    #[serde(serialize_with = "crate::serde_sorted::serialize")]
     gram_ids: HashMap<String, u32>,
     gram_idf: Vec<f32>,
     gram_variant_df: Vec<u32>,
@@ -103,7 +107,7 @@ fn centroid(variants: &[Variant], keep: impl Fn(usize) -> bool) -> SparseVec {
 /// A variant between the two passes of [`Corpus::build`].
 struct RawVariant {
     entry: u32,
-    units: Vec<Box<str>>,
+    units: Vec<u32>,
     len: usize,
     terms: Vec<u32>,
     gram_counts: Vec<(u32, usize)>,
@@ -163,10 +167,16 @@ impl Corpus {
                         gram_entry_df[g as usize] += 1;
                     }
                 }
+                // Every unit is a unigram, interned just above.
+                let unit_ids = units
+                    .iter()
+                    .take(EDIT_UNITS)
+                    .filter_map(|u| gram_ids.get(*u).copied())
+                    .collect();
                 raw.push(RawVariant {
                     entry: e as u32,
                     len: units.len(),
-                    units: units.into_iter().take(EDIT_UNITS).map(Box::from).collect(),
+                    units: unit_ids,
                     terms,
                     gram_counts: counts,
                 });
@@ -261,6 +271,7 @@ impl Corpus {
         let bad_variant = self.variants.iter().any(|v| {
             v.entry as usize >= entries
                 || v.terms.iter().any(|&t| t as usize >= terms)
+                || v.units.iter().any(|&u| u as usize >= grams)
                 || v.grams.0.iter().any(|&(g, _)| g as usize >= grams)
         });
         let bad_centroid = self
@@ -373,13 +384,29 @@ impl Corpus {
             }
         }
         known.sort_unstable_by_key(|p| p.0);
+        // Units the corpus lacks get fresh ids (the same unit twice, the same id).
+        let mut unknown: Vec<&str> = Vec::new();
+        let unit_ids = units
+            .iter()
+            .take(EDIT_UNITS)
+            .map(|u| match self.gram_ids.get(*u) {
+                Some(&id) => id,
+                None => {
+                    let k = unknown.iter().position(|x| x == u).unwrap_or_else(|| {
+                        unknown.push(u);
+                        unknown.len() - 1
+                    });
+                    u32::MAX - k as u32
+                }
+            })
+            .collect();
         QueryTerms {
             known,
             mass,
             unknown_share: if mass > 0.0 { unknown_mass / mass } else { 1.0 },
             grams,
             len: units.len(),
-            units: units.into_iter().take(EDIT_UNITS).map(Box::from).collect(),
+            units: unit_ids,
         }
     }
 }

@@ -7,7 +7,7 @@ mod sparse;
 pub(crate) mod store;
 mod vector;
 
-pub use store::{FileSum, Manifest};
 pub(crate) use corpus::{Corpus, Holdout, QueryTerms, VariantId};
 pub(crate) use lexical::LexicalIndex;
+pub use store::{FileSum, Manifest};
 pub(crate) use vector::VectorIndex;

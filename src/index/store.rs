@@ -411,13 +411,19 @@ mod tests {
     fn damage_and_version_are_reported() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| Error::io("tmp", e))?;
         assert!(!exists(dir.path()));
-        let missing = open_current(dir.path()).map(|_| ()).unwrap_err().to_string();
+        let missing = open_current(dir.path())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
         assert!(missing.contains("no index here"), "{missing}");
         let g = write_generation(dir.path(), manifest(), |d| {
             write_synced(&d.join("a.bin"), b"hello")
         })?;
         write_synced(&g.join("a.bin"), b"jello").map(|_| ())?;
-        let damaged = open_current(dir.path()).map(|_| ()).unwrap_err().to_string();
+        let damaged = open_current(dir.path())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
         assert!(damaged.contains("damaged"), "{damaged}");
         let mut old = manifest();
         old.format_version = FORMAT_VERSION + 1;
@@ -425,7 +431,10 @@ mod tests {
             &g.join(MANIFEST),
             &serde_json::to_vec(&old).map_err(|e| Error::Index(e.to_string()))?,
         )?;
-        let version = peek_manifest(dir.path()).map(|_| ()).unwrap_err().to_string();
+        let version = peek_manifest(dir.path())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
         assert!(version.contains("format"), "{version}");
         write_synced(&dir.path().join(CURRENT), b"../../etc")?;
         assert!(open_current(dir.path()).is_err());

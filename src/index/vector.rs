@@ -29,7 +29,7 @@ const MAX_CONNECTIONS: usize = 16;
 /// HNSW: graph layers (hnsw_rs caps it at 16).
 const MAX_LAYERS: usize = 16;
 /// HNSW: search breadth while building.
-const EF_CONSTRUCTION: usize = 200;
+const EF_CONSTRUCTION: usize = 100;
 
 /// Cosine distance for unit-length vectors: `1 − a·b`, clamped at 0.
 ///
@@ -203,8 +203,8 @@ impl VectorIndex {
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        let vectors = Array2::from_shape_vec((rows, cols), values)
-            .map_err(|e| damaged(&e.to_string()))?;
+        let vectors =
+            Array2::from_shape_vec((rows, cols), values).map_err(|e| damaged(&e.to_string()))?;
         let hnsw = if hnsw {
             Some(HnswGraph::Loaded(load_graph(dir)?))
         } else {
@@ -390,7 +390,10 @@ mod persist_tests {
             assert_eq!(loaded.is_hnsw(), method == VectorSearch::Hnsw);
             for qi in [0usize, 17, 299] {
                 let q = m.row(qi).to_vec();
-                assert_eq!(built.search(&q, 10, 64, None), loaded.search(&q, 10, 64, None));
+                assert_eq!(
+                    built.search(&q, 10, 64, None),
+                    loaded.search(&q, 10, 64, None)
+                );
             }
             assert!(VectorIndex::load(dir.path(), built.is_hnsw(), 8).is_err());
             std::fs::write(dir.path().join(MATRIX_FILE), b"WENDAVEC short")

@@ -141,3 +141,84 @@ fn bad_channel_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fax"));
 }
+
+#[test]
+fn build_saves_an_index_that_ask_reuses_until_the_kb_changes() {
+    let kb = kb_dir(&[("faq.toml", GOOD_TOML)]);
+    let index = tempfile::tempdir().unwrap();
+    let out = wenda()
+        .args(["build", "--kb"])
+        .arg(kb.path())
+        .arg("--out")
+        .arg(index.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 entries"));
+    let ask = || {
+        wenda()
+            .args(["ask", "--kb"])
+            .arg(kb.path())
+            .arg("--index")
+            .arg(index.path())
+            .arg("车撞了怎么报案")
+            .output()
+            .unwrap()
+    };
+    let reused = ask();
+    assert!(reused.status.success());
+    assert!(String::from_utf8_lossy(&reused.stdout).contains("report"));
+    assert!(
+        reused.stderr.is_empty(),
+        "a matching index is reused silently: {}",
+        String::from_utf8_lossy(&reused.stderr)
+    );
+    std::fs::write(
+        kb.path().join("faq.toml"),
+        GOOD_TOML.replace("请拨打客服热线报案。", "请在App里报案。"),
+    )
+    .unwrap();
+    let rebuilt = ask();
+    assert!(rebuilt.status.success());
+    let said = String::from_utf8_lossy(&rebuilt.stderr);
+    assert!(said.contains("changed") && said.contains("built"), "{said}");
+    assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("App"));
+}
+
+#[test]
+fn bench_reports_latency_and_build_as_json() {
+    let kb = kb_dir(&[("faq.toml", GOOD_TOML)]);
+    let out = wenda()
+        .args(["bench", "--json", "--asks", "30", "--threads", "2", "--kb"])
+        .arg(kb.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(v["entries"], 2);
+    assert_eq!(
+        v["asks"], 1000,
+        "the 1,000 generated questions are all asked"
+    );
+    let p50 = v["latency_us"]["p50"].as_f64().unwrap();
+    assert!(p50 > 0.0 && p50 <= v["latency_us"]["p99"].as_f64().unwrap());
+    assert!(v["qps_1_thread"].as_f64().unwrap() > 0.0);
+    assert!(v["build"]["build_s"].as_f64().unwrap() > 0.0);
+    assert!(!v["build"]["stages"].as_array().unwrap().is_empty());
+    assert!(v["open_s"].as_f64().unwrap() > 0.0);
+    assert!(v["index_bytes"].as_u64().unwrap() > 0);
+    let bad = wenda()
+        .args(["bench", "--queries", "/nonexistent/q.jsonl", "--kb"])
+        .arg(kb.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

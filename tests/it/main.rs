@@ -4,5 +4,6 @@ mod cli;
 mod common;
 mod concurrency;
 mod knowledge_errors;
+mod persistence;
 mod properties;
 mod sample_kb;

@@ -37,7 +37,8 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&manifest).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+            serde_json::to_string_pretty(&manifest)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
         );
         return Ok(ExitCode::SUCCESS);
     }

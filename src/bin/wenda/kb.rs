@@ -75,7 +75,10 @@ pub fn bot(arg: &IndexedKbArg) -> Result<Bot, Error> {
     match origin {
         IndexOrigin::Opened => {}
         IndexOrigin::Built { reason } => {
-            eprintln!("wenda: {reason}; built and saved the index in {}", dir.display());
+            eprintln!(
+                "wenda: {reason}; built and saved the index in {}",
+                dir.display()
+            );
         }
         IndexOrigin::BuiltUnsaved { reason, error } => {
             eprintln!("wenda: {reason}; built the index, but could not save it: {error}");

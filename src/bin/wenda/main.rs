@@ -4,6 +4,7 @@
 //! 2 for any other failure (unreadable files, bad options, internal errors).
 
 mod ask;
+mod bench;
 mod build;
 mod chat;
 mod check;
@@ -27,6 +28,8 @@ struct Cli {
 enum Command {
     /// Answer one question.
     Ask(ask::Args),
+    /// Measure latency, throughput, build and open time, and memory.
+    Bench(bench::Args),
     /// Build the index and save it, so that later commands start without re-indexing.
     Build(build::Args),
     /// Validate the knowledge base and list every problem.
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ask(args) => ask::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Build(args) => build::run(args),
         Command::Check(args) => check::run(args),
         Command::Chat(args) => chat::run(args),
