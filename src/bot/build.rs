@@ -174,7 +174,7 @@ impl BotBuilder {
         let vectors = VectorIndex::build(matrix, config.retrieval.vector_search);
         report(BuildStage::VectorIndex, total, total);
 
-        let policy = Policy::new(&config, kb.triggers())?;
+        let policy = Policy::new(&config, kb.triggers(), kb.smalltalk())?;
         let mut bot = Bot {
             kb,
             analyzer,

@@ -8,6 +8,8 @@ mod chat;
 mod check;
 mod kb;
 mod render;
+#[cfg(feature = "serve")]
+mod serve;
 
 use std::process::ExitCode;
 
@@ -28,8 +30,11 @@ enum Command {
     Ask(ask::Args),
     /// Validate the knowledge base and list every problem.
     Check(check::Args),
-    /// Answer questions read line by line from standard input.
+    /// Hold a conversation: messages read line by line from standard input.
     Chat(chat::Args),
+    /// Serve JSON over HTTP (ask, feedback, reload, health).
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +43,8 @@ fn main() -> ExitCode {
         Command::Ask(args) => ask::run(args),
         Command::Check(args) => check::run(args),
         Command::Chat(args) => chat::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,
