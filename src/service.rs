@@ -43,7 +43,7 @@ const MAX_REPLY_ID: usize = 128;
 
 /// Builds a [`Service`].
 pub struct ServiceBuilder {
-    bot: Bot,
+    bot: Arc<Bot>,
     source: Option<Source>,
     store: Option<Arc<dyn ConversationStore>>,
     log: Option<Arc<dyn QueryLog>>,
@@ -79,7 +79,7 @@ impl ServiceBuilder {
     pub fn build(self) -> Service {
         let entries = self.bot.knowledge().len();
         Service {
-            bot: ArcSwap::from_pointee(self.bot),
+            bot: ArcSwap::new(self.bot),
             source: self.source,
             reloading: Mutex::new(()),
             store: self
@@ -160,10 +160,10 @@ impl std::fmt::Debug for Service {
 }
 
 impl Service {
-    /// A builder over `bot`, the first generation.
-    pub fn builder(bot: Bot) -> ServiceBuilder {
+    /// A builder over `bot` (a `Bot` or an `Arc<Bot>`), the first generation.
+    pub fn builder(bot: impl Into<Arc<Bot>>) -> ServiceBuilder {
         ServiceBuilder {
-            bot,
+            bot: bot.into(),
             source: None,
             store: None,
             log: None,

@@ -250,7 +250,7 @@ mod tests {
         assert!(messages.iter().any(|m| m.contains("both in `reject`")));
         assert_eq!(
             p.iter().find(|x| x.message.contains("twice")).unwrap().line,
-            Some(7)
+            Some(8)
         );
     }
 }

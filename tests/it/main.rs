@@ -3,6 +3,9 @@
 mod cli;
 mod common;
 mod concurrency;
+mod conversation;
+mod http;
 mod knowledge_errors;
 mod properties;
+mod reload;
 mod sample_kb;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use wenda::querylog::{JsonlLog, LogEvent, QueryLog, Recorder};
 use wenda::{Channel, Customer, Error};
 
-use super::kb::{KbArg, build, parse_channel};
+use super::kb::{KbArg, build, check_log_path, parse_channel};
 use super::render;
 
 /// Hold a conversation: messages read line by line from standard input (Ctrl-D ends).
@@ -35,6 +35,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
+    if let Some(log) = &args.log {
+        check_log_path(&args.kb, log)?;
+    }
     let bot = build(&args.kb)?;
     let log: Option<Arc<dyn QueryLog>> = match &args.log {
         Some(p) => Some(Arc::new(JsonlLog::open(p)?)),

@@ -9,7 +9,7 @@ use wenda::http::{HttpOptions, router, serve, shutdown_signal};
 use wenda::querylog::JsonlLog;
 use wenda::{Error, Service};
 
-use super::kb::{KbArg, build};
+use super::kb::{KbArg, build, check_log_path};
 
 /// Serve JSON over HTTP: POST /ask, POST /feedback, POST /reload, GET /health.
 #[derive(clap::Args, Debug)]
@@ -34,6 +34,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode, Error> {
     // Issue 3: with `--index DIR`, build the first bot and the reload source from
     // `Bot::open(DIR)` instead of the knowledge directory.
+    if let Some(log) = &args.log {
+        check_log_path(&args.kb, log)?;
+    }
     let bot = build(&args.kb)?;
     let kb_path = args.kb.kb.clone();
     let mut builder = Service::builder(bot).reload_from_kb(kb_path.clone());
