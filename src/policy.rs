@@ -5,13 +5,13 @@
 //!    `empty_query`, low priority;
 //! 2. a `sensitive` trigger → `handoff` `sensitive`, high priority;
 //! 3. an `asked_for_human` trigger → `handoff` `asked_for_human`, normal priority;
-//! 3½. the whole message is small talk (`smalltalk.toml`: 你好, 谢谢, 你是机器人吗…) →
+//! 4. the whole message is small talk (`smalltalk.toml`: 你好, 谢谢, 你是机器人吗…) →
 //!    `small_talk` with the intent's reply;
-//! 4. top confidence ≥ `thresholds.answer` → `answer`;
-//! 5. top confidence ≥ `thresholds.clarify` → `clarify` with up to
+//! 5. top confidence ≥ `thresholds.answer` → `answer`;
+//! 6. top confidence ≥ `thresholds.clarify` → `clarify` with up to
 //!    `clarify.max_suggestions` entries whose confidence is at least
 //!    `clarify.min_confidence`;
-//! 6. otherwise → `handoff` `low_confidence`, normal priority.
+//! 7. otherwise → `handoff` `low_confidence`, normal priority.
 
 use std::collections::{HashMap, HashSet};
 
@@ -146,7 +146,7 @@ impl Policy {
         &self.config
     }
 
-    /// A handoff decided from the words alone (steps 1–3), before any retrieval.
+    /// A decision from the words alone (steps 1–4), before any retrieval.
     pub fn before_retrieval(&self, normalized: &str) -> Option<Decision> {
         let text = normalized.replace(' ', "");
         if text.is_empty() {
@@ -178,7 +178,7 @@ impl Policy {
             })
     }
 
-    /// Steps 4–6 on ranked candidates (best first), with thresholds `t`. `answer` renders
+    /// Steps 5–7 on ranked candidates (best first), with thresholds `t`. `answer` renders
     /// the answer text of an entry id.
     pub fn after_ranking(
         &self,

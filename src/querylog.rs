@@ -39,6 +39,9 @@ pub struct LoggedCandidate {
 }
 
 /// One line of the log.
+// Events are built, written and dropped one at a time; boxing the larger variant would only
+// add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum LogEvent {

@@ -183,7 +183,7 @@ impl Bot {
         self.policy.is_rejection(message)
     }
 
-    /// Decides on ranked candidates with thresholds `t` (steps 4–6 of the policy).
+    /// Decides on ranked candidates with thresholds `t` (steps 5–7 of the policy).
     pub(crate) fn decide(
         &self,
         candidates: &[Candidate],

@@ -176,7 +176,7 @@ impl ConversationState {
                 reply.decision = Decision::Handoff {
                     reason: HandoffReason::RepeatedFailure,
                     priority: Priority::Normal,
-                    detail: Some(format!("{} unanswered turns in a row", self.misses)),
+                    detail: Some(format!("{} unanswered turn(s) in a row", self.misses)),
                 };
             }
         } else if matches!(reply.decision, Decision::Answer { .. }) {
@@ -334,6 +334,7 @@ impl ConversationState {
             let max = bot.config().conversation.follow_up_max_chars;
             !from_words_alone && small_talk_key(message).chars().count() <= max
         });
+        let own_words = topic_words(bot, message);
         let mut reply = raw;
         if let Some(prev) = follow_up {
             // Two readings: the answered question's topic words with the message, and the
@@ -348,7 +349,12 @@ impl ConversationState {
                 let contextual = bot.reply_excluding(&read_as, channel, t, Some(&prev.entry_id));
                 let candidates = contextual.candidates;
                 let confidence = candidates.first().map(|c| c.confidence).unwrap_or(0.0);
-                if confidence > reply.confidence {
+                // The message's own words must be in the entry's questions too: context
+                // narrows down what the words mean, it does not replace them.
+                let supported = candidates
+                    .first()
+                    .is_some_and(|top| words_in_entry(bot, &own_words, &top.entry_id));
+                if supported && confidence > reply.confidence {
                     reply.decision = bot.decide(&candidates, t, channel);
                     reply.confidence = confidence;
                     reply.candidates = candidates;
@@ -403,6 +409,24 @@ fn topic_words(bot: &Bot, question: &str) -> String {
         .cloned()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether one of `words` (space-separated) occurs in a question of entry `id`, or
+/// `words` is empty (a message of question words only, such as "怎么办").
+fn words_in_entry(bot: &Bot, words: &str, id: &str) -> bool {
+    let Some(entry) = bot.knowledge().entry(id) else {
+        return false;
+    };
+    if words.is_empty() {
+        return true;
+    }
+    let questions: Vec<String> = entry
+        .variants()
+        .map(|v| crate::text::normalize(v).replace(' ', ""))
+        .collect();
+    words
+        .split(' ')
+        .any(|w| questions.iter().any(|q| q.contains(w)))
 }
 
 fn bare_reply(message: &str) -> Reply {
