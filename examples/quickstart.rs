@@ -24,6 +24,7 @@ fn main() -> Result<(), wenda::Error> {
         "退保要扣多少手续费",
         "股票怎么买",
         "转人工",
+        "你好",
     ] {
         let reply = bot.ask(question);
         match &reply.decision {
@@ -34,6 +35,7 @@ fn main() -> Result<(), wenda::Error> {
                 let options: Vec<&str> = suggestions.iter().map(|s| s.question.as_str()).collect();
                 println!("{question} → 您是不是想问：{}", options.join(" / "));
             }
+            Decision::SmallTalk { reply, .. } => println!("{question} → {reply}"),
             Decision::Handoff {
                 reason, priority, ..
             } => println!(

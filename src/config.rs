@@ -28,12 +28,30 @@
 //! mode = "auto"            # "auto": fit the confidence model on the KB's own similar
 //!                          # questions when there are enough; "builtin": shipped weights
 //! min_examples = 40        # held-out questions needed before "auto" fits
+//!
+//! [conversation]
+//! max_misses = 2           # unanswered turns in a row before handoff `repeated_failure`
+//! follow_up_max_chars = 10 # a message this short right after an answer is also read in
+//!                          # the context of the answered question
+//!
+//! [channels]
+//! sms_max_chars = 70       # derived SMS answers are cut (at a sentence end) to this length
+//!
+//! [tiers.vip]              # customer tiers (any name); every key is optional
+//! answer = 0.7             # answer threshold for this tier (default: [thresholds] answer)
+//! clarify = 0.4            # clarify threshold for this tier (default: [thresholds] clarify)
+//! max_misses = 1           # default: [conversation] max_misses
+//! min_priority = "high"    # handoffs of this tier are at least this urgent (low, normal, high)
 //! ```
 //!
 //! Confidences are estimated probabilities that the top answer is right, so thresholds are
 //! probabilities and mean the same on every knowledge base.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::reply::Priority;
 
 /// All options. `Config::default()` is the documented default of every key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -49,6 +67,76 @@ pub struct Config {
     pub embedding: EmbeddingOptions,
     /// How the confidence model is obtained.
     pub calibration: CalibrationOptions,
+    /// Conversations: misses before handoff, follow-ups.
+    pub conversation: ConversationOptions,
+    /// Rendering answers for channels.
+    pub channels: ChannelOptions,
+    /// Customer tiers by name (`[tiers.vip]`): policy changes for some customers.
+    pub tiers: BTreeMap<String, Tier>,
+}
+
+/// Options of [`Conversation`](crate::Conversation)s.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConversationOptions {
+    /// Unanswered turns in a row (clarify, low-confidence handoff, "不是这个") after which
+    /// the conversation is handed over with `repeated_failure`. Default 2.
+    pub max_misses: u32,
+    /// A message of at most this many characters (after normalization), sent right after
+    /// an answer, is also read in the context of the answered question; the reading with
+    /// the higher confidence wins. 0 switches follow-ups off. Default 10.
+    pub follow_up_max_chars: usize,
+}
+
+impl Default for ConversationOptions {
+    fn default() -> Self {
+        ConversationOptions {
+            max_misses: 2,
+            follow_up_max_chars: 10,
+        }
+    }
+}
+
+/// Options for rendering answers on channels without their own answer text.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChannelOptions {
+    /// Longest derived SMS answer, in characters (cut at a sentence end). Default 70, one
+    /// Chinese SMS.
+    pub sms_max_chars: usize,
+}
+
+impl Default for ChannelOptions {
+    fn default() -> Self {
+        ChannelOptions { sms_max_chars: 70 }
+    }
+}
+
+/// Policy changes for one customer tier (`[tiers.NAME]`). A key left out keeps the
+/// general setting.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Tier {
+    /// Answer threshold for this tier.
+    pub answer: Option<f64>,
+    /// Clarify threshold for this tier (raise it to reach a person sooner).
+    pub clarify: Option<f64>,
+    /// Unanswered turns in a row before handoff.
+    pub max_misses: Option<u32>,
+    /// Handoffs of this tier get at least this priority.
+    pub min_priority: Option<Priority>,
+}
+
+/// The policy for one customer: thresholds, misses and minimum priority, with a tier's
+/// changes applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TierPolicy {
+    /// Thresholds in force.
+    pub thresholds: Thresholds,
+    /// Unanswered turns in a row before handoff.
+    pub max_misses: u32,
+    /// Least priority of a handoff.
+    pub min_priority: Priority,
 }
 
 /// Confidence thresholds, in probability units.
@@ -202,6 +290,22 @@ impl Default for CalibrationOptions {
 }
 
 impl Config {
+    /// The policy for a customer of `tier` (the general one when `tier` is `None` or not
+    /// configured).
+    pub fn tier_policy(&self, tier: Option<&str>) -> TierPolicy {
+        let t = tier.and_then(|name| self.tiers.get(name));
+        TierPolicy {
+            thresholds: Thresholds {
+                answer: t.and_then(|t| t.answer).unwrap_or(self.thresholds.answer),
+                clarify: t.and_then(|t| t.clarify).unwrap_or(self.thresholds.clarify),
+            },
+            max_misses: t
+                .and_then(|t| t.max_misses)
+                .unwrap_or(self.conversation.max_misses),
+            min_priority: t.and_then(|t| t.min_priority).unwrap_or(Priority::Low),
+        }
+    }
+
     /// Checks ranges and ordering; returns one message per problem (empty when valid).
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -243,6 +347,52 @@ impl Config {
                 out.push(format!("[retrieval] {name} = {v} must be from 1 to 10000"));
             }
         }
+        if !(1..=20).contains(&self.conversation.max_misses) {
+            out.push(format!(
+                "[conversation] max_misses = {} must be from 1 to 20",
+                self.conversation.max_misses
+            ));
+        }
+        if self.conversation.follow_up_max_chars > 100 {
+            out.push(format!(
+                "[conversation] follow_up_max_chars = {} must be from 0 (off) to 100",
+                self.conversation.follow_up_max_chars
+            ));
+        }
+        if !(10..=1000).contains(&self.channels.sms_max_chars) {
+            out.push(format!(
+                "[channels] sms_max_chars = {} must be from 10 to 1000",
+                self.channels.sms_max_chars
+            ));
+        }
+        for (name, tier) in &self.tiers {
+            if name.trim().is_empty() {
+                out.push("[tiers] a tier needs a name, as in [tiers.vip]".to_string());
+            }
+            for (key, v) in [("answer", tier.answer), ("clarify", tier.clarify)] {
+                if let Some(v) = v
+                    && !(0.0..=1.0).contains(&v)
+                {
+                    out.push(format!(
+                        "[tiers.{name}] {key} = {v} is not a probability (use a number from 0 to 1)"
+                    ));
+                }
+            }
+            let p = self.tier_policy(Some(name)).thresholds;
+            if p.clarify > p.answer {
+                out.push(format!(
+                    "[tiers.{name}] clarify ({}) must not be above answer ({}) (a key left out of the tier takes its value from [thresholds])",
+                    p.clarify, p.answer
+                ));
+            }
+            if let Some(m) = tier.max_misses
+                && !(1..=20).contains(&m)
+            {
+                out.push(format!(
+                    "[tiers.{name}] max_misses = {m} must be from 1 to 20"
+                ));
+            }
+        }
         if !(16..=1024).contains(&self.embedding.dimension) {
             out.push(format!(
                 "[embedding] dimension = {} must be from 16 to 1024",
@@ -270,6 +420,32 @@ mod tests {
     #[test]
     fn default_is_valid() {
         assert!(Config::default().problems().is_empty());
+    }
+
+    #[test]
+    fn tiers_override_and_validate() {
+        let mut c = Config::default();
+        c.tiers.insert(
+            "vip".into(),
+            Tier {
+                clarify: Some(0.5),
+                max_misses: Some(1),
+                min_priority: Some(Priority::High),
+                ..Tier::default()
+            },
+        );
+        let p = c.tier_policy(Some("vip"));
+        assert_eq!(p.thresholds.clarify, 0.5);
+        assert_eq!(p.thresholds.answer, 0.6);
+        assert_eq!(p.max_misses, 1);
+        assert_eq!(p.min_priority, Priority::High);
+        assert_eq!(c.tier_policy(Some("gold")), c.tier_policy(None));
+        assert!(c.problems().is_empty());
+        c.tiers.get_mut("vip").unwrap().clarify = Some(0.9);
+        c.tiers.get_mut("vip").unwrap().max_misses = Some(0);
+        let p = c.problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("[tiers.vip] clarify"), "{p:?}");
     }
 
     #[test]

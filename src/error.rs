@@ -41,6 +41,15 @@ pub enum Error {
     /// The search index failed (tantivy or the vector index).
     #[error("index error: {0}")]
     Index(String),
+
+    /// A request to a [`Service`](crate::Service) is not valid (for example feedback on
+    /// something that is not a reply id).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
+    /// The service is busy with the same work (a reload already running).
+    #[error("busy: {0}")]
+    Busy(String),
 }
 
 impl Error {

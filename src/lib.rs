@@ -50,4 +50,19 @@ pub mod synthetic;
 
 pub use bot::{AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, Progress};
 pub use index::{FileSum, Manifest};
-pub use reply::{Candidate, Decision, HandoffReason, Priority, Reply, Suggestion};
+pub use reply::{
+    Candidate, Context, ContextKind, Decision, Handoff, HandoffReason, Priority, Reply, Suggestion,
+};
+
+pub mod channel;
+pub mod conversation;
+#[cfg(feature = "serve")]
+pub mod http;
+mod ids;
+pub mod mask;
+pub mod querylog;
+mod service;
+
+pub use conversation::{Conversation, ConversationState, ConversationStore, Customer, Turn};
+pub use ids::conversation_id;
+pub use service::{ReloadReport, Service, ServiceBuilder, Status};

@@ -5,19 +5,21 @@
 //!    `empty_query`, low priority;
 //! 2. a `sensitive` trigger → `handoff` `sensitive`, high priority;
 //! 3. an `asked_for_human` trigger → `handoff` `asked_for_human`, normal priority;
-//! 4. top confidence ≥ `thresholds.answer` → `answer`;
-//! 5. top confidence ≥ `thresholds.clarify` → `clarify` with up to
+//! 4. the whole message is small talk (`smalltalk.toml`: 你好, 谢谢, 你是机器人吗…) →
+//!    `small_talk` with the intent's reply;
+//! 5. top confidence ≥ `thresholds.answer` → `answer`;
+//! 6. top confidence ≥ `thresholds.clarify` → `clarify` with up to
 //!    `clarify.max_suggestions` entries whose confidence is at least
 //!    `clarify.min_confidence`;
-//! 6. otherwise → `handoff` `low_confidence`, normal priority.
+//! 7. otherwise → `handoff` `low_confidence`, normal priority.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 
-use crate::config::Config;
+use crate::config::{Config, Thresholds};
 use crate::error::{Error, Result};
-use crate::knowledge::{TriggerSet, Triggers};
+use crate::knowledge::{SmallTalk, TriggerSet, Triggers, small_talk_key};
 use crate::reply::{Candidate, Decision, HandoffReason, Priority, Suggestion};
 use crate::text::normalize;
 
@@ -102,22 +104,49 @@ pub(crate) struct Policy {
     config: Config,
     sensitive: CompiledSet,
     asked_for_human: CompiledSet,
+    /// Small-talk key → (intent id, reply).
+    small_talk: HashMap<String, (String, String)>,
+    /// Rejection keys ("不是这个").
+    rejections: HashSet<String>,
 }
 
 impl Policy {
-    pub fn new(config: &Config, triggers: &Triggers) -> Result<Self> {
+    pub fn new(config: &Config, triggers: &Triggers, small_talk: &SmallTalk) -> Result<Self> {
+        let mut phrases = HashMap::new();
+        for intent in &small_talk.intents {
+            for phrase in &intent.phrases {
+                let key = small_talk_key(phrase);
+                if !key.is_empty() {
+                    phrases
+                        .entry(key)
+                        .or_insert_with(|| (intent.id.clone(), intent.reply.clone()));
+                }
+            }
+        }
         Ok(Policy {
             config: config.clone(),
             sensitive: CompiledSet::new(&triggers.sensitive)?,
             asked_for_human: CompiledSet::new(&triggers.asked_for_human)?,
+            small_talk: phrases,
+            rejections: small_talk
+                .reject
+                .iter()
+                .map(|r| small_talk_key(r))
+                .filter(|r| !r.is_empty())
+                .collect(),
         })
+    }
+
+    /// Whether the whole message rejects the previous answer ("不是这个", "没用").
+    pub fn is_rejection(&self, message: &str) -> bool {
+        self.rejections.contains(&small_talk_key(message))
     }
 
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// A handoff decided from the words alone (steps 1–3), before any retrieval.
+    /// A decision from the words alone (steps 1–4), before any retrieval.
     pub fn before_retrieval(&self, normalized: &str) -> Option<Decision> {
         let text = normalized.replace(' ', "");
         if text.is_empty() {
@@ -134,21 +163,29 @@ impl Policy {
                 detail: Some(t),
             });
         }
-        self.asked_for_human.find(&text).map(|t| Decision::Handoff {
-            reason: HandoffReason::AskedForHuman,
-            priority: Priority::Normal,
-            detail: Some(t),
-        })
+        if let Some(t) = self.asked_for_human.find(&text) {
+            return Some(Decision::Handoff {
+                reason: HandoffReason::AskedForHuman,
+                priority: Priority::Normal,
+                detail: Some(t),
+            });
+        }
+        self.small_talk
+            .get(&small_talk_key(&text))
+            .map(|(intent, reply)| Decision::SmallTalk {
+                intent: intent.clone(),
+                reply: reply.clone(),
+            })
     }
 
-    /// Steps 4–6 on ranked candidates (best first). `answer` renders the answer text of an
-    /// entry id.
+    /// Steps 5–7 on ranked candidates (best first), with thresholds `t`. `answer` renders
+    /// the answer text of an entry id.
     pub fn after_ranking(
         &self,
         candidates: &[Candidate],
+        t: &Thresholds,
         answer: impl Fn(&str) -> Option<(String, String)>,
     ) -> Decision {
-        let t = &self.config.thresholds;
         let top = candidates.first();
         let confidence = top.map(|c| c.confidence).unwrap_or(0.0);
         if let Some(c) = top.filter(|_| confidence >= t.answer)
@@ -191,7 +228,12 @@ mod tests {
     use crate::rank::Features;
 
     fn policy() -> Policy {
-        Policy::new(&Config::default(), &Triggers::default()).unwrap()
+        Policy::new(
+            &Config::default(),
+            &Triggers::default(),
+            &SmallTalk::default(),
+        )
+        .unwrap()
     }
 
     fn reason(d: Option<Decision>) -> Option<HandoffReason> {
@@ -218,6 +260,7 @@ mod tests {
             ("投诉到监管那里去", Some(HandoffReason::Sensitive)),
             ("怎么投诉", None),
             ("车险怎么报案", None),
+            ("你好", None),
         ];
         for (text, want) in rows {
             assert_eq!(
@@ -226,6 +269,24 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn small_talk_is_whole_message_only() {
+        let p = policy();
+        let intent = |text: &str| match p.before_retrieval(&normalize(text)) {
+            Some(Decision::SmallTalk { intent, .. }) => Some(intent),
+            _ => None,
+        };
+        assert_eq!(intent("你好").as_deref(), Some("greeting"));
+        assert_eq!(intent("您好呀！").as_deref(), Some("greeting"));
+        assert_eq!(intent("謝謝").as_deref(), Some("thanks"));
+        assert_eq!(intent("你是机器人吗？").as_deref(), Some("bot_identity"));
+        assert_eq!(intent("你好，车险怎么报案"), None);
+        assert_eq!(intent("转人工"), None);
+        assert!(p.is_rejection("不是这个！"));
+        assert!(p.is_rejection("没用"));
+        assert!(!p.is_rejection("没用过怎么退"));
     }
 
     #[test]
@@ -251,7 +312,8 @@ mod tests {
     fn thresholds() {
         let p = policy();
         let answer = |_: &str| Some(("ans".to_string(), "cat".to_string()));
-        let d = p.after_ranking(&[cand("a", 0.9), cand("b", 0.1)], answer);
+        let t = &Config::default().thresholds;
+        let d = p.after_ranking(&[cand("a", 0.9), cand("b", 0.1)], t, answer);
         assert_eq!(d.kind(), "answer");
         let d = p.after_ranking(
             &[
@@ -261,6 +323,7 @@ mod tests {
                 cand("d", 0.1),
                 cand("e", 0.01),
             ],
+            t,
             answer,
         );
         match d {
@@ -270,8 +333,8 @@ mod tests {
             }
             other => panic!("expected clarify, got {other:?}"),
         }
-        let d = p.after_ranking(&[cand("a", 0.1)], answer);
+        let d = p.after_ranking(&[cand("a", 0.1)], t, answer);
         assert_eq!(d.kind(), "handoff");
-        assert_eq!(p.after_ranking(&[], answer).kind(), "handoff");
+        assert_eq!(p.after_ranking(&[], t, answer).kind(), "handoff");
     }
 }

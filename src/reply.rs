@@ -4,6 +4,7 @@
 //!
 //! ```json
 //! {
+//!   "id": "r-3f9a1c02b7d4-1a",
 //!   "query": "车撞了怎么报案",
 //!   "decision": {"type": "answer", "entry_id": "claim-report", "question": "…", "answer": "…", "category": "…"},
 //!   "confidence": 0.93,
@@ -13,8 +14,11 @@
 //! }
 //! ```
 //!
-//! `decision.type` is `answer`, `clarify` (with `suggestions`) or `handoff` (with `reason`,
-//! `priority` and, for a trigger word or an error, `detail`).
+//! `decision.type` is `answer`, `clarify` (with `suggestions`), `handoff` (with `reason`,
+//! `priority` and, for a trigger word or an error, `detail`) or `small_talk` (with
+//! `intent` and `reply`: a greeting, thanks, a goodbye… answered from `smalltalk.toml`).
+//! A `handoff` reply also carries `handoff`, the [`Handoff`] package for the agent; a reply
+//! in a conversation that was read differently from its words carries `context`.
 
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +111,14 @@ pub enum Decision {
         /// Up to `clarify.max_suggestions` choices, most likely first.
         suggestions: Vec<Suggestion>,
     },
+    /// A greeting, thanks, goodbye or other small talk, answered from the knowledge base's
+    /// `smalltalk.toml` rather than the FAQ.
+    SmallTalk {
+        /// The small-talk intent's id (`greeting`, `thanks`, …).
+        intent: String,
+        /// The reply, for the requested channel.
+        reply: String,
+    },
     /// Route to a human agent.
     Handoff {
         /// Why.
@@ -127,6 +139,7 @@ impl Decision {
             Decision::Answer { .. } => "answer",
             Decision::Clarify { .. } => "clarify",
             Decision::Handoff { .. } => "handoff",
+            Decision::SmallTalk { .. } => "small_talk",
         }
     }
 }
@@ -150,9 +163,54 @@ pub struct Candidate {
     pub features: Features,
 }
 
+/// What an agent needs to pick a conversation up: sent with every `handoff` reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Handoff {
+    /// Why (as in the decision).
+    pub reason: HandoffReason,
+    /// How urgently (as in the decision, after the customer's tier).
+    pub priority: Priority,
+    /// What fired, as in the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Who, when known.
+    #[serde(default)]
+    pub customer: crate::conversation::Customer,
+    /// The conversation so far, oldest first, this message last.
+    pub transcript: Vec<crate::conversation::Turn>,
+    /// The robot's best guesses, most likely first (entries an agent may want to send).
+    pub best_guesses: Vec<Suggestion>,
+}
+
+/// How a message in a conversation was read when not on its own words alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    /// `picked_suggestion` ("2", "第二个" or a suggestion's text after a clarify),
+    /// `next_candidate` ("不是这个" after an answer or a clarify) or `follow_up` (a short
+    /// message read together with the previously answered question).
+    pub kind: ContextKind,
+    /// The text that was matched (for `follow_up`), or the entry picked.
+    pub read_as: String,
+}
+
+/// See [`Context::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextKind {
+    /// The customer picked one of the suggestions of the previous clarify.
+    PickedSuggestion,
+    /// The customer rejected the previous answer or suggestions.
+    NextCandidate,
+    /// A short follow-up read in the context of the previous answer.
+    FollowUp,
+}
+
 /// The reply to one message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
+    /// Unique id of this reply, to send [feedback](crate::Service::feedback) about it.
+    #[serde(default)]
+    pub id: String,
     /// The message as received.
     pub query: String,
     /// What to do.
@@ -164,6 +222,12 @@ pub struct Reply {
     pub candidates: Vec<Candidate>,
     /// Time taken, in microseconds.
     pub elapsed_us: u64,
+    /// For a `handoff`: what the agent needs (reason, priority, transcript, best guesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<Handoff>,
+    /// In a conversation: how the message was read when not on its own words alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Context>,
 }
 
 impl Reply {
@@ -180,6 +244,23 @@ impl Reply {
         match &self.decision {
             Decision::Handoff { reason, .. } => Some(*reason),
             _ => None,
+        }
+    }
+
+    /// The text to show or say to the customer: the answer, the small-talk reply, or for
+    /// `clarify` and `handoff` a short standard line.
+    pub fn text(&self) -> String {
+        match &self.decision {
+            Decision::Answer { answer, .. } => answer.clone(),
+            Decision::SmallTalk { reply, .. } => reply.clone(),
+            Decision::Clarify { suggestions } => {
+                let mut s = String::from("您是不是想问：");
+                for (i, sug) in suggestions.iter().enumerate() {
+                    s.push_str(&format!("\n{}. {}", i + 1, sug.question));
+                }
+                s
+            }
+            Decision::Handoff { .. } => "正在为您转接人工客服，请稍候。".to_string(),
         }
     }
 

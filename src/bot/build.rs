@@ -306,7 +306,7 @@ impl BotBuilder {
         );
         tick.finish();
 
-        let policy = Policy::new(&config, kb.triggers())?;
+        let policy = Policy::new(&config, kb.triggers(), kb.smalltalk())?;
         let mut bot = Bot {
             kb,
             analyzer,

@@ -31,6 +31,10 @@ const REPLY_CANDIDATES: usize = 5;
 /// cap bounds the cost of a pasted essay.
 pub const MAX_QUERY_CHARS: usize = 300;
 
+fn elapsed_us(start: Instant) -> u64 {
+    start.elapsed().as_micros().min(u64::MAX as u128) as u64
+}
+
 /// Options for one question.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AskOptions {
@@ -136,8 +140,88 @@ impl Bot {
     }
 
     /// Answers one message. Never panics and never fails: if searching fails, the reply is a
-    /// handoff with reason `internal_error`.
+    /// handoff with reason `internal_error`. A `handoff` reply carries its
+    /// [`Handoff`](crate::Handoff) package (this one message as the transcript); use a
+    /// [`conversation`](Bot::conversation) to keep state across messages.
     pub fn ask_with(&self, question: &str, options: AskOptions) -> Reply {
+        let start = Instant::now();
+        let mut reply = self.reply_to(question, options.channel, &self.config().thresholds);
+        let customer = crate::conversation::Customer {
+            channel: options.channel,
+            ..Default::default()
+        };
+        crate::conversation::attach_handoff(&mut reply, &customer, Vec::new(), &[]);
+        reply.elapsed_us = elapsed_us(start);
+        reply
+    }
+
+    /// A conversation with an anonymous customer: state across messages (picking a
+    /// suggestion, "不是这个", misses in a row, follow-ups). See [`Conversation`](crate::Conversation).
+    pub fn conversation(&self) -> crate::Conversation<'_> {
+        crate::Conversation::new(self, crate::conversation::Customer::default())
+    }
+
+    /// A conversation with a known customer (id, tier, channel).
+    pub fn conversation_with(
+        &self,
+        customer: crate::conversation::Customer,
+    ) -> crate::Conversation<'_> {
+        crate::Conversation::new(self, customer)
+    }
+
+    /// The answer of entry `id` for `channel`, with its category.
+    pub(crate) fn render_entry(
+        &self,
+        id: &str,
+        channel: Option<Channel>,
+    ) -> Option<(String, String)> {
+        self.kb.entry(id).map(|e| {
+            (
+                crate::channel::render(e, channel, &self.config().channels),
+                e.category.clone(),
+            )
+        })
+    }
+
+    /// Whether the whole message rejects the previous answer ("不是这个").
+    pub(crate) fn is_rejection(&self, message: &str) -> bool {
+        self.policy.is_rejection(message)
+    }
+
+    /// Decides on ranked candidates with thresholds `t` (steps 5–7 of the policy).
+    pub(crate) fn decide(
+        &self,
+        candidates: &[Candidate],
+        t: &crate::config::Thresholds,
+        channel: Option<Channel>,
+    ) -> Decision {
+        self.policy
+            .after_ranking(candidates, t, |id| self.render_entry(id, channel))
+    }
+
+    /// The reply to one message with thresholds `t`, without a handoff package.
+    pub(crate) fn reply_to(
+        &self,
+        question: &str,
+        channel: Option<Channel>,
+        t: &crate::config::Thresholds,
+    ) -> Reply {
+        self.reply_excluding(question, channel, t, None)
+    }
+
+    /// [`reply_to`](Self::reply_to) as if entry `exclude` were not in the knowledge base
+    /// (for a follow-up, which asks something other than the entry just answered).
+    pub(crate) fn reply_excluding(
+        &self,
+        question: &str,
+        channel: Option<Channel>,
+        t: &crate::config::Thresholds,
+        exclude: Option<&str>,
+    ) -> Reply {
+        let holdout = exclude
+            .and_then(|id| self.kb.index_of(id))
+            .map(|i| Holdout::Entry(i as u32))
+            .unwrap_or(Holdout::None);
         let start = Instant::now();
         let head = question
             .char_indices()
@@ -149,36 +233,32 @@ impl Bot {
             None => Cow::Borrowed(&analysis.normalized),
         };
         let (decision, candidates) = match self.policy.before_retrieval(&whole) {
-            Some(decision) => {
+            Some(mut decision) => {
                 // Still rank what the customer asked besides the trigger words, so that an
                 // agent sees the robot's best guesses ("转人工，我要退保" → 退保 entries).
-                let rest = match &decision {
+                let rest = match &mut decision {
                     Decision::Handoff {
                         detail: Some(trigger),
                         ..
                     } => crate::policy::without_trigger(&analysis.normalized, trigger),
+                    Decision::SmallTalk { reply, .. } => {
+                        if let Some(c) = channel {
+                            *reply = crate::channel::derive(reply, c, &self.config().channels);
+                        }
+                        String::new()
+                    }
                     _ => String::new(),
                 };
                 let candidates = if rest.is_empty() {
                     Vec::new()
                 } else {
-                    self.candidates(&self.analyzer.analyze(&rest))
+                    self.candidates(&self.analyzer.analyze(&rest), holdout)
                         .unwrap_or_default()
                 };
                 (decision, candidates)
             }
-            None => match self.candidates(&analysis) {
-                Ok(candidates) => {
-                    let decision = self.policy.after_ranking(&candidates, |id| {
-                        self.kb.entry(id).map(|e| {
-                            (
-                                e.answer_for(options.channel).to_string(),
-                                e.category.clone(),
-                            )
-                        })
-                    });
-                    (decision, candidates)
-                }
+            None => match self.candidates(&analysis, holdout) {
+                Ok(candidates) => (self.decide(&candidates, t, channel), candidates),
                 Err(e) => (
                     Decision::Handoff {
                         reason: HandoffReason::InternalError,
@@ -193,17 +273,20 @@ impl Bot {
         let mut candidates = candidates;
         candidates.truncate(REPLY_CANDIDATES);
         Reply {
+            id: crate::ids::reply_id(),
             query: question.to_string(),
             decision,
             confidence,
             candidates,
-            elapsed_us: start.elapsed().as_micros().min(u64::MAX as u128) as u64,
+            elapsed_us: elapsed_us(start),
+            handoff: None,
+            context: None,
         }
     }
 
     /// Ranked candidates with confidences, best first.
-    fn candidates(&self, analysis: &Analysis) -> Result<Vec<Candidate>> {
-        let scored = self.score(analysis, self.embedder.as_ref(), Holdout::None)?;
+    fn candidates(&self, analysis: &Analysis, holdout: Holdout) -> Result<Vec<Candidate>> {
+        let scored = self.score(analysis, self.embedder.as_ref(), holdout)?;
         let pairs: Vec<(u32, Features)> = scored.iter().map(|s| (s.entry, s.features)).collect();
         let best_variant: HashMap<u32, VariantId> =
             scored.iter().map(|s| (s.entry, s.variant)).collect();

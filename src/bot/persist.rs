@@ -237,7 +237,7 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
         }
     };
     let lexical = LexicalIndex::open(&analyzer, &generation.join(LEXICAL_DIR))?;
-    let policy = Policy::new(&config, kb.triggers())?;
+    let policy = Policy::new(&config, kb.triggers(), kb.smalltalk())?;
     Ok(Bot {
         kb,
         analyzer,

@@ -29,7 +29,7 @@ const MAX_CONNECTIONS: usize = 16;
 /// HNSW: graph layers (hnsw_rs caps it at 16).
 const MAX_LAYERS: usize = 16;
 /// HNSW: search breadth while building.
-const EF_CONSTRUCTION: usize = 100;
+const EF_CONSTRUCTION: usize = 200;
 
 /// Cosine distance for unit-length vectors: `1 − a·b`, clamped at 0.
 ///

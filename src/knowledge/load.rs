@@ -8,12 +8,13 @@ use super::faq_csv::parse_faq_csv;
 use super::faq_jsonl::parse_faq_jsonl;
 use super::faq_toml::parse_faq_toml;
 use super::lexicon_files::{parse_dict, parse_stopwords, parse_synonyms};
-use super::settings::{parse_config, parse_triggers};
+use super::settings::{parse_config, parse_smalltalk, parse_triggers};
 use crate::error::{Error, Problem, Result};
 
 /// Reserved file names at the top of a knowledge directory.
 pub(crate) const CONFIG_FILE: &str = "wenda.toml";
 pub(crate) const TRIGGERS_FILE: &str = "triggers.toml";
+pub(crate) const SMALLTALK_FILE: &str = "smalltalk.toml";
 pub(crate) const DICT_FILE: &str = "dict.txt";
 pub(crate) const SYNONYMS_FILE: &str = "synonyms.txt";
 pub(crate) const STOPWORDS_FILE: &str = "stopwords.txt";
@@ -96,7 +97,7 @@ fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>)
     if !found_any {
         problems.push(Problem::error(
             root,
-            "no FAQ files in this directory (expected one or more .toml, .jsonl or .csv files besides wenda.toml and triggers.toml)",
+            "no FAQ files in this directory (expected one or more .toml, .jsonl or .csv files besides wenda.toml, triggers.toml and smalltalk.toml)",
         ));
     }
     let optional = |name: &str, problems: &mut Vec<Problem>| {
@@ -112,6 +113,9 @@ fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>)
     }
     if let Some((p, t)) = optional(TRIGGERS_FILE, problems) {
         kb.triggers = parse_triggers(&t, &p, problems);
+    }
+    if let Some((p, t)) = optional(SMALLTALK_FILE, problems) {
+        kb.smalltalk = parse_smalltalk(&t, &p, problems);
     }
     if let Some((p, t)) = optional(DICT_FILE, problems) {
         kb.lexicon.dict = parse_dict(&t, &p, problems);
@@ -139,7 +143,9 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> 
         let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if file_type.is_dir() {
             collect_files(root, &path, out)?;
-        } else if dir != root || ![CONFIG_FILE, TRIGGERS_FILE].contains(&name.as_str()) {
+        } else if dir != root
+            || ![CONFIG_FILE, TRIGGERS_FILE, SMALLTALK_FILE].contains(&name.as_str())
+        {
             out.push(path);
         }
     }

@@ -12,6 +12,7 @@
 //! | `synonyms.txt` | one synonym group per line, first word canonical |
 //! | `stopwords.txt` | words ignored for matching |
 //! | `triggers.toml` | handoff words ([`Triggers`]) |
+//! | `smalltalk.toml` | greetings, thanks, goodbyes… and their replies ([`SmallTalk`]) |
 //! | `wenda.toml` | thresholds and options ([`crate::Config`]) |
 //!
 //! A category file:
@@ -41,6 +42,7 @@ mod lexicon_files;
 mod load;
 mod raw;
 mod settings;
+mod smalltalk;
 mod toml_util;
 mod triggers;
 mod validate;
@@ -49,6 +51,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use entry::{Channel, Entry, Source};
+pub(crate) use smalltalk::small_talk_key;
+pub use smalltalk::{SmallTalk, SmallTalkIntent};
 pub use triggers::{TriggerSet, Triggers};
 
 use crate::config::Config;
@@ -73,6 +77,7 @@ pub struct KnowledgeBase {
     by_id: HashMap<String, usize>,
     lexicon: Lexicon,
     triggers: Triggers,
+    smalltalk: SmallTalk,
     config: Config,
     warnings: Vec<Problem>,
 }
@@ -85,6 +90,7 @@ impl KnowledgeBase {
             by_id: HashMap::new(),
             lexicon: Lexicon::default(),
             triggers: Triggers::default(),
+            smalltalk: SmallTalk::default(),
             config: Config::default(),
             warnings: Vec::new(),
         }
@@ -126,6 +132,12 @@ impl KnowledgeBase {
     /// Replaces the handoff triggers.
     pub fn with_triggers(mut self, triggers: Triggers) -> Self {
         self.triggers = triggers;
+        self
+    }
+
+    /// Replaces the small-talk intents and rejection phrases.
+    pub fn with_smalltalk(mut self, smalltalk: SmallTalk) -> Self {
+        self.smalltalk = smalltalk;
         self
     }
 
@@ -180,6 +192,11 @@ impl KnowledgeBase {
         self.by_id.get(id).map(|&i| &self.entries[i])
     }
 
+    /// The position of entry `id` in [`entries`](Self::entries).
+    pub(crate) fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -213,6 +230,11 @@ impl KnowledgeBase {
         &self.triggers
     }
 
+    /// Small talk (`smalltalk.toml`; the built-in list when there is none).
+    pub fn smalltalk(&self) -> &SmallTalk {
+        &self.smalltalk
+    }
+
     /// Options from `wenda.toml` (defaults when there is none).
     pub fn config(&self) -> &Config {
         &self.config
@@ -223,7 +245,8 @@ impl KnowledgeBase {
         &self.warnings
     }
 
-    /// A hash of everything that shapes answers: entries, lexicon, triggers and options
+    /// A hash of everything that shapes answers: entries, lexicon, triggers, small talk and
+    /// options
     /// (not where the files are: a moved knowledge base keeps its hash). Two loads of
     /// unchanged files give the same hash on every machine; a saved index records it to
     /// tell whether it is still up to date.
@@ -232,6 +255,7 @@ impl KnowledgeBase {
             entries: &self.entries,
             lexicon: &self.lexicon,
             triggers: &self.triggers,
+            smalltalk: &self.smalltalk,
             config: &self.config,
         };
         // Serializing plain data to a Vec cannot fail; an empty hash input would only make
@@ -249,6 +273,7 @@ impl KnowledgeBase {
                 entries: &self.entries,
                 lexicon: &self.lexicon,
                 triggers: &self.triggers,
+                smalltalk: &self.smalltalk,
                 config: &self.config,
             },
             warnings: &self.warnings,
@@ -272,6 +297,7 @@ impl KnowledgeBase {
             by_id: HashMap::new(),
             lexicon: content.lexicon,
             triggers: content.triggers,
+            smalltalk: content.smalltalk,
             config: content.config,
             warnings,
         };
@@ -291,6 +317,7 @@ struct Content<'a> {
     entries: &'a [Entry],
     lexicon: &'a Lexicon,
     triggers: &'a Triggers,
+    smalltalk: &'a SmallTalk,
     config: &'a Config,
 }
 
@@ -300,6 +327,7 @@ pub(crate) struct ContentOwned {
     entries: Vec<Entry>,
     lexicon: Lexicon,
     triggers: Triggers,
+    smalltalk: SmallTalk,
     config: Config,
 }
 

@@ -1,7 +1,8 @@
-//! `wenda.toml` (options) and `triggers.toml` (handoff words).
+//! `wenda.toml` (options), `triggers.toml` (handoff words) and `smalltalk.toml` (small talk).
 
 use std::path::Path;
 
+use super::smalltalk::{SmallTalk, small_talk_key};
 use super::toml_util::{find_key_line, parse};
 use super::triggers::{TriggerSet, Triggers};
 use crate::config::Config;
@@ -87,6 +88,95 @@ fn check_set(name: &str, set: &TriggerSet, text: &str, file: &Path, problems: &m
     }
 }
 
+/// Parses `smalltalk.toml`: `reject` and `[[intent]]` tables with `id`, `phrases`, `reply`.
+/// A key left out keeps the built-in list.
+pub(crate) fn parse_smalltalk(text: &str, file: &Path, problems: &mut Vec<Problem>) -> SmallTalk {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        reject: Option<Vec<String>>,
+        intent: Option<Vec<super::smalltalk::SmallTalkIntent>>,
+    }
+    let (raw, unknown): (Raw, _) = match parse(text, file) {
+        Ok(parsed) => parsed,
+        Err(p) => {
+            problems.push(p);
+            return SmallTalk::default();
+        }
+    };
+    for u in unknown {
+        problems.push(
+            Problem::error(
+                file,
+                format!(
+                    "unknown key `{}` (keys: reject, and [[intent]] tables with id, phrases, reply)",
+                    u.dotted
+                ),
+            )
+            .at_line(find_key_line(text, &u.key, 1)),
+        );
+    }
+    let defaults = SmallTalk::default();
+    let talk = SmallTalk {
+        reject: raw.reject.unwrap_or(defaults.reject),
+        intents: raw.intent.unwrap_or(defaults.intents),
+    };
+    let mut seen_ids = std::collections::HashSet::new();
+    let mut seen_phrases: std::collections::HashMap<String, String> = Default::default();
+    let mut id_line = 1;
+    for intent in &talk.intents {
+        let line = find_key_line(text, "id", id_line);
+        id_line = line.map(|l| l + 1).unwrap_or(id_line);
+        let at = |msg: String| Problem::error(file, msg).at_line(line);
+        if intent.id.trim().is_empty() {
+            problems.push(at("an [[intent]] has no `id`".to_string()));
+        } else if !seen_ids.insert(intent.id.clone()) {
+            problems.push(at(format!("intent id `{}` is used twice", intent.id)));
+        }
+        if intent.reply.trim().is_empty() {
+            problems.push(at(format!("intent `{}` has no `reply`", intent.id)));
+        }
+        if intent.phrases.is_empty() {
+            problems.push(at(format!(
+                "intent `{}` has no `phrases` (it would never be used)",
+                intent.id
+            )));
+        }
+        for phrase in &intent.phrases {
+            let key = small_talk_key(phrase);
+            if key.is_empty() {
+                problems.push(at(format!(
+                    "intent `{}` has an empty phrase `{phrase}`",
+                    intent.id
+                )));
+            } else if let Some(other) = seen_phrases.insert(key, intent.id.clone())
+                && other != intent.id
+            {
+                problems.push(at(format!(
+                    "phrase `{phrase}` is in intents `{other}` and `{}`; a phrase may belong to one intent only",
+                    intent.id
+                )));
+            }
+        }
+    }
+    for phrase in &talk.reject {
+        if small_talk_key(phrase).is_empty() {
+            problems.push(
+                Problem::error(file, format!("`reject` has an empty phrase `{phrase}`"))
+                    .at_line(find_key_line(text, "reject", 1)),
+            );
+        } else if let Some(intent) = seen_phrases.get(&small_talk_key(phrase)) {
+            problems.push(
+                Problem::error(
+                    file,
+                    format!("`{phrase}` is both in `reject` and in intent `{intent}`"),
+                )
+                .at_line(find_key_line(text, "reject", 1)),
+            );
+        }
+    }
+    talk
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +218,39 @@ mod tests {
             &mut p,
         );
         assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn smalltalk_file_replaces_intents_and_reports_problems() {
+        let mut p = Vec::new();
+        let t = parse_smalltalk(
+            "[[intent]]\nid = \"hi\"\nphrases = [\"你好\"]\nreply = \"您好\"\n",
+            Path::new("smalltalk.toml"),
+            &mut p,
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(t.intents.len(), 1);
+        assert_eq!(t.reject, SmallTalk::default().reject);
+
+        let mut p = Vec::new();
+        parse_smalltalk(
+            "reject = [\"你好\"]\n[[intent]]\nid = \"a\"\nphrases = [\"你好\"]\nreply = \"x\"\n\n[[intent]]\nid = \"a\"\nphrases = [\"您好！\"]\nreplly = \"y\"\n",
+            Path::new("smalltalk.toml"),
+            &mut p,
+        );
+        let messages: Vec<_> = p.iter().map(|x| x.message.as_str()).collect();
+        assert_eq!(p.len(), 4, "{messages:?}");
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("unknown key `intent.1.replly`"))
+        );
+        assert!(messages.iter().any(|m| m.contains("used twice")));
+        assert!(messages.iter().any(|m| m.contains("no `reply`")));
+        assert!(messages.iter().any(|m| m.contains("both in `reject`")));
+        assert_eq!(
+            p.iter().find(|x| x.message.contains("twice")).unwrap().line,
+            Some(8)
+        );
     }
 }

@@ -3,7 +3,10 @@
 mod cli;
 mod common;
 mod concurrency;
+mod conversation;
+mod http;
 mod knowledge_errors;
 mod persistence;
 mod properties;
+mod reload;
 mod sample_kb;

@@ -1,14 +1,18 @@
-//! `wenda chat`: one reply per line of standard input.
+//! `wenda chat`: a conversation, one message per line of standard input.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use wenda::{AskOptions, Channel, Error};
+use wenda::querylog::{JsonlLog, LogEvent, QueryLog, Recorder};
+use wenda::{Channel, Customer, Error};
 
-use super::kb::{IndexedKbArg, bot, parse_channel};
+use super::kb::{IndexedKbArg, bot, check_log_path, parse_channel};
 use super::render;
 
-/// Answer questions read line by line from standard input (Ctrl-D ends).
+/// Hold a conversation: messages read line by line from standard input (Ctrl-D ends).
+/// A line `/new` starts a new conversation.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
@@ -19,15 +23,41 @@ pub struct Args {
     /// Render answers for this channel: web, wechat, app, sms, voice.
     #[arg(long, value_parser = parse_channel)]
     pub channel: Option<Channel>,
+    /// The customer's tier, as configured in wenda.toml (`[tiers.vip]`).
+    #[arg(long)]
+    pub tier: Option<String>,
+    /// The customer's id (carried into handoffs and the log).
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Append the query log (personal data masked) to this JSON Lines file.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
+    if let Some(log) = &args.log {
+        check_log_path(&args.kb.kb, log)?;
+    }
     let bot = bot(&args.kb)?;
-    let stdin = std::io::stdin();
-    let interactive = stdin.is_terminal();
-    let options = AskOptions {
+    let log: Option<Arc<dyn QueryLog>> = match &args.log {
+        Some(p) => Some(Arc::new(JsonlLog::open(p)?)),
+        None => None,
+    };
+    let recorder = Recorder::new(log);
+    let customer = Customer {
+        id: args.customer.clone(),
+        tier: args.tier.clone(),
         channel: args.channel,
     };
+    if let Some(t) = &args.tier
+        && !bot.config().tiers.contains_key(t)
+    {
+        eprintln!(
+            "warning: tier \"{t}\" is not configured in wenda.toml; the general policy applies"
+        );
+    }
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
     let mut out = std::io::stdout().lock();
     let prompt = || {
         if interactive {
@@ -37,18 +67,33 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     };
     if interactive {
         eprintln!(
-            "wenda chat: {} entries loaded. Type a question; Ctrl-D to quit.",
+            "wenda chat: {} entries loaded. Type a message; /new starts a new conversation; Ctrl-D to quit.",
             bot.knowledge().len()
         );
     }
+    let mut conversation_id = wenda::conversation_id();
+    let mut chat = bot.conversation_with(customer.clone());
     prompt();
     for line in stdin.lock().lines() {
         let line = line.map_err(|e| Error::io("<stdin>", e))?;
-        let reply = bot.ask_with(&line, options);
+        if line.trim() == "/new" {
+            conversation_id = wenda::conversation_id();
+            chat = bot.conversation_with(customer.clone());
+            if !args.json {
+                let _ = writeln!(out, "--- new conversation ---");
+            }
+            prompt();
+            continue;
+        }
+        let reply = chat.ask(&line);
+        recorder.record(&LogEvent::reply(&reply, Some(&conversation_id), &customer));
         let text = if args.json {
             format!("{}\n", render::json_line(&reply))
+        } else if interactive {
+            format!("{}\n", render::reply(&reply))
         } else {
-            render::reply(&reply)
+            // Piped: echo the message so that the output reads as a transcript.
+            format!("> {line}\n{}\n", render::reply(&reply))
         };
         if out
             .write_all(text.as_bytes())
@@ -59,6 +104,13 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             return Ok(ExitCode::SUCCESS);
         }
         prompt();
+    }
+    if recorder.failures() > 0 {
+        eprintln!(
+            "warning: {} log event(s) could not be written: {}",
+            recorder.failures(),
+            recorder.last_error().unwrap_or_default()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

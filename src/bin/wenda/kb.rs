@@ -93,6 +93,25 @@ pub fn parse_channel(s: &str) -> Result<Channel, String> {
     s.parse()
 }
 
+/// Refuses a query-log path inside the knowledge directory: the log is JSON Lines and
+/// would be read back as FAQ entries on the next load or reload.
+pub fn check_log_path(kb: &KbArg, log: &std::path::Path) -> Result<(), Error> {
+    let dir = std::fs::canonicalize(&kb.kb).unwrap_or_else(|_| kb.kb.clone());
+    let parent = log
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
+    if dir.is_dir() && parent.starts_with(&dir) {
+        return Err(Error::Config(format!(
+            "--log {} is inside the knowledge directory {}; it would be read as FAQ entries. Put the log elsewhere",
+            log.display(),
+            kb.kb.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Loads and validates the knowledge base.
 pub fn load(arg: &KbArg) -> Result<KnowledgeBase, Error> {
     KnowledgeBase::load(&arg.kb)

@@ -10,6 +10,8 @@ mod chat;
 mod check;
 mod kb;
 mod render;
+#[cfg(feature = "serve")]
+mod serve;
 
 use std::process::ExitCode;
 
@@ -34,8 +36,11 @@ enum Command {
     Build(build::Args),
     /// Validate the knowledge base and list every problem.
     Check(check::Args),
-    /// Answer questions read line by line from standard input.
+    /// Hold a conversation: messages read line by line from standard input.
     Chat(chat::Args),
+    /// Serve JSON over HTTP (ask, feedback, reload, health).
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +51,8 @@ fn main() -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Check(args) => check::run(args),
         Command::Chat(args) => chat::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

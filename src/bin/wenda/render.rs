@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use wenda::{Bot, Decision, Reply, rank::ModelOrigin};
+use wenda::{Bot, ContextKind, Decision, Reply, rank::ModelOrigin};
 
 /// Pretty JSON of a reply.
 pub fn json_pretty(reply: &Reply) -> String {
@@ -45,6 +45,10 @@ pub fn reply(r: &Reply) -> String {
                 );
             }
         }
+        Decision::SmallTalk { intent, reply } => {
+            let _ = writeln!(s, "small_talk  [{intent}]");
+            let _ = writeln!(s, "答：{reply}");
+        }
         Decision::Handoff {
             reason,
             priority,
@@ -61,14 +65,47 @@ pub fn reply(r: &Reply) -> String {
                 let _ = write!(s, "  ({d})");
             }
             let _ = writeln!(s);
-            if let Some(top) = r.candidates.first() {
-                let _ = writeln!(
-                    s,
-                    "  best guess: {}  [{}] {:.2}",
-                    top.question, top.entry_id, top.confidence
-                );
+            match &r.handoff {
+                Some(h) => {
+                    for g in &h.best_guesses {
+                        let _ = writeln!(
+                            s,
+                            "  best guess: {}  [{}] {:.2}",
+                            g.question, g.entry_id, g.confidence
+                        );
+                    }
+                    if h.transcript.len() > 1 {
+                        let _ = writeln!(
+                            s,
+                            "  to the agent: {} turns of transcript{}",
+                            h.transcript.len(),
+                            h.customer
+                                .tier
+                                .as_ref()
+                                .map(|t| format!(", customer tier {t}"))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
+                None => {
+                    if let Some(top) = r.candidates.first() {
+                        let _ = writeln!(
+                            s,
+                            "  best guess: {}  [{}] {:.2}",
+                            top.question, top.entry_id, top.confidence
+                        );
+                    }
+                }
             }
         }
+    }
+    if let Some(c) = &r.context {
+        let kind = match c.kind {
+            ContextKind::PickedSuggestion => "picked suggestion",
+            ContextKind::NextCandidate => "rejected",
+            ContextKind::FollowUp => "follow-up, read as",
+        };
+        let _ = writeln!(s, "  ({kind}: {})", c.read_as);
     }
     s
 }

@@ -1,0 +1,129 @@
+//! `wenda serve`: the HTTP service (see `wenda::http` for the endpoints).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use wenda::http::{HttpOptions, router, serve, shutdown_signal};
+use wenda::querylog::JsonlLog;
+use wenda::{Bot, Error, KnowledgeBase, Service};
+
+use super::kb::{IndexedKbArg, KbArg, bot, check_log_path, default_index_dir};
+
+/// Serve JSON over HTTP: POST /ask, POST /feedback, POST /reload, GET /health.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub kb: KbArg,
+    /// Serve this saved index (from `wenda build --out DIR`) instead of a knowledge base;
+    /// a reload opens the index's newest generation. Replicas can share one index.
+    /// Without it, the knowledge base's index (KB/.wenda-index) is reused when it matches
+    /// and rebuilt when it does not, at start and on reload.
+    #[arg(long, value_name = "DIR", conflicts_with = "kb")]
+    pub index: Option<PathBuf>,
+    /// Append the query log (questions, decisions, confidences, feedback; personal data
+    /// masked) to this JSON Lines file.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = 64 * 1024)]
+    pub max_body: usize,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, Error> {
+    if let Some(log) = &args.log {
+        check_log_path(&args.kb, log)?;
+    }
+    let (mut builder, source) = match &args.index {
+        Some(dir) => {
+            let first = Bot::open(dir)?;
+            let dir = dir.clone();
+            let label = format!("index {}", dir.display());
+            (
+                Service::builder(first).reload_with(move || Bot::open(&dir)),
+                label,
+            )
+        }
+        None => {
+            let kb = args.kb.clone();
+            let first = bot(&IndexedKbArg {
+                kb: kb.clone(),
+                index: None,
+            })?;
+            let index = default_index_dir(&kb.kb);
+            let label = kb.kb.display().to_string();
+            let reload = move || {
+                let kb = KnowledgeBase::load(&kb.kb)?;
+                Bot::builder(kb).build_or_open(&index).map(|(bot, _)| bot)
+            };
+            (Service::builder(first).reload_with(reload), label)
+        }
+    };
+    if let Some(path) = &args.log {
+        builder = builder.log(Arc::new(JsonlLog::open(path)?));
+    }
+    let service = Arc::new(builder.build());
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = runtime
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("<tokio runtime>", e))?;
+    let options = HttpOptions {
+        max_body_bytes: args.max_body,
+    };
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .map_err(|e| Error::io(args.addr.to_string(), e))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::io(args.addr.to_string(), e))?;
+        eprintln!(
+            "wenda serve: {} entries from {} on http://{local} (POST /ask, /feedback, /reload; GET /health). Ctrl-C to stop; SIGHUP reloads.",
+            service.status().entries,
+            source
+        );
+        reload_on_hangup(Arc::clone(&service));
+        serve(listener, router(Arc::clone(&service), options), shutdown_signal())
+            .await
+            .map_err(|e| Error::io(local.to_string(), e))?;
+        eprintln!("wenda serve: stopped after {} replies", service.status().replies);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// SIGHUP rebuilds from the knowledge base, like POST /reload.
+fn reload_on_hangup(service: Arc<Service>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let s = Arc::clone(&service);
+            match tokio::task::spawn_blocking(move || s.reload()).await {
+                Ok(Ok(r)) => eprintln!(
+                    "wenda serve: reloaded generation {} ({} entries, {} ms)",
+                    r.generation, r.entries, r.build_ms
+                ),
+                Ok(Err(e)) => eprintln!(
+                    "wenda serve: reload refused, still serving the previous knowledge base: {e}"
+                ),
+                Err(e) => eprintln!("wenda serve: reload failed: {e}"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    drop(service);
+}

@@ -1,0 +1,532 @@
+//! Conversations: per-customer state across messages.
+//!
+//! A chat frontend keeps one [`Conversation`] (or one [`ConversationState`] in a
+//! [`ConversationStore`]) per customer and sends every message through it. On top of
+//! [`Bot::ask`], a conversation:
+//!
+//! * after a `clarify`, reads `1`, `第二个`, `第2个`, `最后一个` or a suggestion's text as a
+//!   pick and answers that entry (context `picked_suggestion`);
+//! * reads "不是这个", "没用", "都不是" (the `reject` list of `smalltalk.toml`) after an
+//!   answer or a clarify as a rejection: the next candidates are offered (context
+//!   `next_candidate`), or, when none is left, the conversation is handed over with
+//!   `repeated_failure`;
+//! * counts unanswered turns in a row (`clarify`, a `low_confidence` handoff, a rejection);
+//!   at `conversation.max_misses` (default 2; per tier in `[tiers.NAME]`) the turn becomes a
+//!   `repeated_failure` handoff;
+//! * reads a short message right after an answer ("那费用呢？", "怎么办理") also together
+//!   with the answered question, leaving out the answered entry itself (a follow-up asks
+//!   something new about the same topic); the reading with the higher confidence wins
+//!   (context `follow_up`);
+//! * applies the customer's tier: its thresholds, misses and least handoff priority;
+//! * keeps the transcript, and attaches it with the robot's best guesses to every
+//!   `handoff` as a [`Handoff`] package for the agent.
+//!
+//! Small talk and empty messages neither count as misses nor end a follow-up context.
+//!
+//! ```
+//! use wenda::{Bot, KnowledgeBase, conversation::Customer};
+//! let bot = Bot::build(KnowledgeBase::load(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?)?;
+//! let mut chat = bot.conversation_with(Customer { tier: Some("vip".into()), ..Customer::default() });
+//! assert_eq!(chat.ask("你好").decision.kind(), "small_talk");
+//! let reply = chat.ask("转人工");
+//! let handoff = reply.handoff.expect("a handoff carries its package");
+//! assert_eq!(handoff.transcript.len(), 2);
+//! # Ok::<(), wenda::Error>(())
+//! ```
+
+mod pick;
+mod store;
+
+use serde::{Deserialize, Serialize};
+
+pub use store::{ConversationStore, MemoryStore};
+
+use crate::bot::Bot;
+use crate::config::TierPolicy;
+use crate::ids::now_ms;
+use crate::knowledge::{Channel, small_talk_key};
+use crate::reply::{
+    Candidate, Context, ContextKind, Decision, Handoff, HandoffReason, Priority, Reply, Suggestion,
+};
+
+/// Turns kept in a conversation's transcript (the oldest are dropped beyond this).
+pub const MAX_TRANSCRIPT: usize = 50;
+
+/// Who the robot is talking to. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Customer {
+    /// The frontend's id for the customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// A tier configured in `wenda.toml` (`[tiers.vip]`); an unknown tier gets the general
+    /// policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// The channel replies are rendered for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+}
+
+/// One exchange of a transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    /// Milliseconds since the Unix epoch.
+    pub ts_ms: u64,
+    /// The reply's id.
+    pub reply_id: String,
+    /// What the customer wrote.
+    pub customer: String,
+    /// What the robot replied (the text shown, see [`Reply::text`]).
+    pub bot: String,
+    /// `answer`, `clarify`, `handoff` or `small_talk`.
+    pub decision: String,
+    /// The answered entry, for an `answer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_id: Option<String>,
+    /// The reply's confidence.
+    pub confidence: f64,
+}
+
+/// A conversation's state, apart from the bot: serializable, so a service can keep it in
+/// a [`ConversationStore`] (in memory, or a shared store for several replicas) and apply
+/// it to whichever bot is current after a reload (entries are referred to by id).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConversationState {
+    customer: Customer,
+    transcript: Vec<Turn>,
+    misses: u32,
+    /// The suggestions of the last `clarify`, while it is open.
+    shown: Vec<Suggestion>,
+    /// The last answered entry, for follow-ups and rejections.
+    answered: Option<Suggestion>,
+    /// Candidates of the last retrieval not yet shown or rejected.
+    alternatives: Vec<Suggestion>,
+}
+
+fn suggestion(c: &Candidate) -> Suggestion {
+    Suggestion {
+        entry_id: c.entry_id.clone(),
+        question: c.question.clone(),
+        confidence: c.confidence,
+    }
+}
+
+/// Whether a decision leaves the customer's question unanswered.
+fn is_miss(d: &Decision) -> bool {
+    matches!(
+        d,
+        Decision::Clarify { .. }
+            | Decision::Handoff {
+                reason: HandoffReason::LowConfidence,
+                ..
+            }
+    )
+}
+
+impl ConversationState {
+    /// A fresh conversation with `customer`.
+    pub fn new(customer: Customer) -> Self {
+        ConversationState {
+            customer,
+            ..Default::default()
+        }
+    }
+
+    /// The customer.
+    pub fn customer(&self) -> &Customer {
+        &self.customer
+    }
+
+    /// Changes the customer's metadata (for example the channel, mid-conversation).
+    pub fn set_customer(&mut self, customer: Customer) {
+        self.customer = customer;
+    }
+
+    /// The transcript, oldest first (at most [`MAX_TRANSCRIPT`] turns).
+    pub fn transcript(&self) -> &[Turn] {
+        &self.transcript
+    }
+
+    /// Unanswered turns in a row.
+    pub fn misses(&self) -> u32 {
+        self.misses
+    }
+
+    /// Replies to `message` with `bot`, updating the state.
+    pub fn ask(&mut self, bot: &Bot, message: &str) -> Reply {
+        let start = std::time::Instant::now();
+        let policy = bot.config().tier_policy(self.customer.tier.as_deref());
+        let channel = self.customer.channel;
+        let mut rejected_turn = false;
+        let mut reply = if let Some(r) = self.pick(bot, message, channel) {
+            r
+        } else if (!self.shown.is_empty() || self.answered.is_some()) && bot.is_rejection(message) {
+            rejected_turn = true;
+            self.reject(bot, message, &policy)
+        } else {
+            self.fresh(bot, message, &policy)
+        };
+
+        // Misses in a row, and the tier's least priority.
+        if rejected_turn || is_miss(&reply.decision) {
+            self.misses += 1;
+            if self.misses >= policy.max_misses {
+                reply.decision = Decision::Handoff {
+                    reason: HandoffReason::RepeatedFailure,
+                    priority: Priority::Normal,
+                    detail: Some(format!("{} unanswered turn(s) in a row", self.misses)),
+                };
+            }
+        } else if matches!(reply.decision, Decision::Answer { .. }) {
+            self.misses = 0;
+        }
+        if let Decision::Handoff { priority, .. } = &mut reply.decision {
+            *priority = (*priority).max(policy.min_priority);
+        }
+
+        // What the next message may refer to.
+        match &reply.decision {
+            Decision::Answer {
+                entry_id, question, ..
+            } => {
+                self.shown.clear();
+                self.answered = Some(Suggestion {
+                    entry_id: entry_id.clone(),
+                    question: question.clone(),
+                    confidence: reply.confidence,
+                });
+                self.alternatives.retain(|a| a.entry_id != *entry_id);
+            }
+            Decision::Clarify { suggestions } => {
+                self.shown = suggestions.clone();
+                self.answered = None;
+                self.alternatives
+                    .retain(|a| suggestions.iter().all(|s| s.entry_id != a.entry_id));
+            }
+            Decision::SmallTalk { .. } => {}
+            Decision::Handoff { reason, .. } => {
+                self.shown.clear();
+                self.answered = None;
+                if *reason != HandoffReason::LowConfidence {
+                    // An agent is called: counting starts again.
+                    self.misses = 0;
+                }
+            }
+        }
+
+        self.transcript.push(Turn {
+            ts_ms: now_ms(),
+            reply_id: reply.id.clone(),
+            customer: message.to_string(),
+            bot: reply.text(),
+            decision: reply.decision.kind().to_string(),
+            entry_id: reply.answer_id().map(str::to_string),
+            confidence: reply.confidence,
+        });
+        if self.transcript.len() > MAX_TRANSCRIPT {
+            let extra = self.transcript.len() - MAX_TRANSCRIPT;
+            self.transcript.drain(..extra);
+        }
+        let transcript = self.transcript.clone();
+        attach_handoff(&mut reply, &self.customer, transcript, &self.alternatives);
+        reply.elapsed_us = start.elapsed().as_micros().min(u64::MAX as u128) as u64;
+        reply
+    }
+
+    /// A pick among the open suggestions, answered.
+    fn pick(&mut self, bot: &Bot, message: &str, channel: Option<Channel>) -> Option<Reply> {
+        let i = pick::picked(message, &self.shown)?;
+        let chosen = self.shown[i].clone();
+        let (answer, category) = bot.render_entry(&chosen.entry_id, channel)?;
+        let mut reply = bare_reply(message);
+        reply.confidence = chosen.confidence;
+        reply.decision = Decision::Answer {
+            entry_id: chosen.entry_id.clone(),
+            question: chosen.question.clone(),
+            answer,
+            category,
+        };
+        reply.context = Some(Context {
+            kind: ContextKind::PickedSuggestion,
+            read_as: chosen.question.clone(),
+        });
+        // The other suggestions stay available for a later "不是这个".
+        let others: Vec<Suggestion> = self
+            .shown
+            .iter()
+            .filter(|s| s.entry_id != chosen.entry_id)
+            .cloned()
+            .collect();
+        self.alternatives.splice(0..0, others);
+        Some(reply)
+    }
+
+    /// "不是这个": the next candidates, or a handoff when none is left.
+    fn reject(&mut self, bot: &Bot, message: &str, policy: &TierPolicy) -> Reply {
+        let min = bot.config().clarify.min_confidence;
+        let max = bot.config().clarify.max_suggestions;
+        let next: Vec<Suggestion> = self
+            .alternatives
+            .iter()
+            .filter(|a| a.confidence >= min)
+            .take(max)
+            .cloned()
+            .collect();
+        let mut reply = bare_reply(message);
+        let rejected = self
+            .answered
+            .as_ref()
+            .map(|a| a.question.clone())
+            .unwrap_or_else(|| {
+                self.shown
+                    .iter()
+                    .map(|s| s.question.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            });
+        reply.context = Some(Context {
+            kind: ContextKind::NextCandidate,
+            read_as: rejected,
+        });
+        if next.is_empty() {
+            reply.decision = Decision::Handoff {
+                reason: HandoffReason::RepeatedFailure,
+                priority: Priority::Normal.max(policy.min_priority),
+                detail: Some(
+                    "the customer rejected the reply and no other candidate is left".into(),
+                ),
+            };
+        } else {
+            reply.confidence = next[0].confidence;
+            reply.decision = Decision::Clarify { suggestions: next };
+        }
+        reply
+    }
+
+    /// A new question, possibly a follow-up of the last answer.
+    fn fresh(&mut self, bot: &Bot, message: &str, policy: &TierPolicy) -> Reply {
+        let channel = self.customer.channel;
+        let t = &policy.thresholds;
+        let raw = bot.reply_to(message, channel, t);
+        let from_words_alone = !matches!(
+            raw.decision,
+            Decision::Answer { .. }
+                | Decision::Clarify { .. }
+                | Decision::Handoff {
+                    reason: HandoffReason::LowConfidence,
+                    ..
+                }
+        );
+        if matches!(raw.decision, Decision::SmallTalk { .. })
+            || matches!(
+                raw.decision,
+                Decision::Handoff {
+                    reason: HandoffReason::EmptyQuery,
+                    ..
+                }
+            )
+        {
+            return raw; // keep the context for the next message
+        }
+        let follow_up = self.answered.take().filter(|_| {
+            let max = bot.config().conversation.follow_up_max_chars;
+            !from_words_alone && small_talk_key(message).chars().count() <= max
+        });
+        let own_words = topic_words(bot, message);
+        let mut reply = raw;
+        if let Some(prev) = follow_up {
+            // Two readings: the answered question's topic words with the message, and the
+            // whole answered question with the message; the answered entry itself is left
+            // out (a follow-up asks something new about the same topic).
+            let topic = topic_words(bot, &prev.question);
+            let mut readings = vec![format!("{} {}", prev.question, message)];
+            if !topic.is_empty() {
+                readings.insert(0, format!("{topic} {message}"));
+            }
+            for read_as in readings {
+                let contextual = bot.reply_excluding(&read_as, channel, t, Some(&prev.entry_id));
+                let candidates = contextual.candidates;
+                let confidence = candidates.first().map(|c| c.confidence).unwrap_or(0.0);
+                // The message's own words must be in the entry's questions too: context
+                // narrows down what the words mean, it does not replace them.
+                let supported = candidates
+                    .first()
+                    .is_some_and(|top| words_in_entry(bot, &own_words, &top.entry_id));
+                if supported && confidence > reply.confidence {
+                    reply.decision = bot.decide(&candidates, t, channel);
+                    reply.confidence = confidence;
+                    reply.candidates = candidates;
+                    reply.context = Some(Context {
+                        kind: ContextKind::FollowUp,
+                        read_as,
+                    });
+                }
+            }
+        }
+        if !from_words_alone {
+            self.alternatives = reply.candidates.iter().map(suggestion).collect();
+        }
+        reply
+    }
+}
+
+/// Question words that say how something is asked, not what about.
+const QUESTION_WORDS: &[&str] = &[
+    "怎么",
+    "怎样",
+    "怎么样",
+    "如何",
+    "什么",
+    "多少",
+    "哪些",
+    "哪里",
+    "哪个",
+    "哪",
+    "几",
+    "能",
+    "能否",
+    "可以",
+    "可不可以",
+    "是否",
+    "吗",
+    "呢",
+    "为什么",
+    "要",
+    "需要",
+    "有",
+    "是",
+];
+
+/// The words of a question that name its topic: its terms without question words.
+fn topic_words(bot: &Bot, question: &str) -> String {
+    bot.analyzer()
+        .analyze(question)
+        .terms
+        .iter()
+        .filter(|t| !QUESTION_WORDS.contains(&t.as_str()))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether one of `words` (space-separated) occurs in a question of entry `id`, or
+/// `words` is empty (a message of question words only, such as "怎么办").
+fn words_in_entry(bot: &Bot, words: &str, id: &str) -> bool {
+    let Some(entry) = bot.knowledge().entry(id) else {
+        return false;
+    };
+    if words.is_empty() {
+        return true;
+    }
+    let questions: Vec<String> = entry
+        .variants()
+        .map(|v| crate::text::normalize(v).replace(' ', ""))
+        .collect();
+    words
+        .split(' ')
+        .any(|w| questions.iter().any(|q| q.contains(w)))
+}
+
+fn bare_reply(message: &str) -> Reply {
+    Reply {
+        id: crate::ids::reply_id(),
+        query: message.to_string(),
+        decision: Decision::Clarify {
+            suggestions: Vec::new(),
+        },
+        confidence: 0.0,
+        candidates: Vec::new(),
+        elapsed_us: 0,
+        handoff: None,
+        context: None,
+    }
+}
+
+/// Fills `reply.handoff` when the decision is a handoff: the transcript (this turn alone
+/// when `transcript` is empty) and the best guesses (the reply's candidates, else
+/// `fallback`).
+pub(crate) fn attach_handoff(
+    reply: &mut Reply,
+    customer: &Customer,
+    mut transcript: Vec<Turn>,
+    fallback: &[Suggestion],
+) {
+    let Decision::Handoff {
+        reason,
+        priority,
+        detail,
+    } = &reply.decision
+    else {
+        reply.handoff = None;
+        return;
+    };
+    if transcript.is_empty() {
+        transcript.push(Turn {
+            ts_ms: now_ms(),
+            reply_id: reply.id.clone(),
+            customer: reply.query.clone(),
+            bot: reply.text(),
+            decision: "handoff".into(),
+            entry_id: None,
+            confidence: reply.confidence,
+        });
+    }
+    let mut best_guesses: Vec<Suggestion> =
+        reply.candidates.iter().take(3).map(suggestion).collect();
+    if best_guesses.is_empty() {
+        best_guesses = fallback.iter().take(3).cloned().collect();
+    }
+    reply.handoff = Some(Handoff {
+        reason: *reason,
+        priority: *priority,
+        detail: detail.clone(),
+        customer: customer.clone(),
+        transcript,
+        best_guesses,
+    });
+}
+
+/// A conversation with one customer over a borrowed [`Bot`]: see the [module
+/// docs](self).
+#[derive(Debug)]
+pub struct Conversation<'a> {
+    bot: &'a Bot,
+    state: ConversationState,
+}
+
+impl<'a> Conversation<'a> {
+    /// A new conversation with `customer`.
+    pub fn new(bot: &'a Bot, customer: Customer) -> Self {
+        Conversation {
+            bot,
+            state: ConversationState::new(customer),
+        }
+    }
+
+    /// Resumes a conversation from its state.
+    pub fn resume(bot: &'a Bot, state: ConversationState) -> Self {
+        Conversation { bot, state }
+    }
+
+    /// Replies to the customer's next message.
+    pub fn ask(&mut self, message: &str) -> Reply {
+        self.state.ask(self.bot, message)
+    }
+
+    /// The state (customer, transcript, misses).
+    pub fn state(&self) -> &ConversationState {
+        &self.state
+    }
+
+    /// The transcript so far.
+    pub fn transcript(&self) -> &[Turn] {
+        self.state.transcript()
+    }
+
+    /// Ends the conversation, returning its state.
+    pub fn into_state(self) -> ConversationState {
+        self.state
+    }
+}

@@ -1,0 +1,299 @@
+//! A long-running service around a [`Bot`]: conversations by id, the query log, feedback,
+//! and hot reload.
+//!
+//! Questions are answered by the current bot, held in an [`ArcSwap`]: each question takes
+//! its own `Arc` of the bot, so a reload never blocks or fails a question in flight — it
+//! finishes on the bot it started with. [`Service::reload`] *produces a new bot first*
+//! (from the reload source: the knowledge directory, or any closure) and only then swaps
+//! it in; a knowledge base that fails validation is refused and the old bot keeps
+//! serving. Reloads run one at a time.
+//!
+//! ```
+//! use wenda::{Bot, KnowledgeBase, Service, conversation::Customer};
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge");
+//! let service = Service::builder(Bot::build(KnowledgeBase::load(dir)?)?)
+//!     .reload_from_kb(dir)
+//!     .build();
+//! let reply = service.ask(Some("c-42"), "车险怎么报案", &Customer::default());
+//! service.feedback(&reply.id, true, None)?;
+//! service.reload()?;                           // rebuilds from `dir`, then swaps
+//! assert_eq!(service.status().generation, 2);
+//! # Ok::<(), wenda::Error>(())
+//! ```
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use serde::Serialize;
+
+use crate::bot::Bot;
+use crate::conversation::{ConversationState, ConversationStore, Customer, MemoryStore};
+use crate::error::{Error, Result};
+use crate::ids::now_ms;
+use crate::knowledge::KnowledgeBase;
+use crate::querylog::{LogEvent, QueryLog, Recorder};
+use crate::reply::Reply;
+
+type Source = Box<dyn Fn() -> Result<Bot> + Send + Sync>;
+
+/// Longest reply id accepted by [`Service::feedback`].
+const MAX_REPLY_ID: usize = 128;
+
+/// Builds a [`Service`].
+pub struct ServiceBuilder {
+    bot: Arc<Bot>,
+    source: Option<Source>,
+    store: Option<Arc<dyn ConversationStore>>,
+    log: Option<Arc<dyn QueryLog>>,
+}
+
+impl ServiceBuilder {
+    /// Reloads rebuild the bot from this knowledge directory (or file).
+    pub fn reload_from_kb(self, path: impl Into<std::path::PathBuf>) -> Self {
+        let path = path.into();
+        self.reload_with(move || Bot::build(KnowledgeBase::load(&path)?))
+    }
+
+    /// Reloads call `source` to produce the new bot (for example one that opens an index
+    /// built elsewhere).
+    pub fn reload_with(mut self, source: impl Fn() -> Result<Bot> + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// Keeps conversation states here instead of a [`MemoryStore`].
+    pub fn store(mut self, store: Arc<dyn ConversationStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Writes the query log here (no log by default).
+    pub fn log(mut self, log: Arc<dyn QueryLog>) -> Self {
+        self.log = Some(log);
+        self
+    }
+
+    /// The service.
+    pub fn build(self) -> Service {
+        let entries = self.bot.knowledge().len();
+        Service {
+            bot: ArcSwap::new(self.bot),
+            source: self.source,
+            reloading: Mutex::new(()),
+            store: self
+                .store
+                .unwrap_or_else(|| Arc::new(MemoryStore::default())),
+            recorder: Recorder::new(self.log),
+            generation: AtomicU64::new(1),
+            loaded_at_ms: AtomicU64::new(now_ms()),
+            entries: AtomicU64::new(entries as u64),
+            replies: AtomicU64::new(0),
+            store_failures: AtomicU64::new(0),
+        }
+    }
+}
+
+/// What a successful reload did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReloadReport {
+    /// The new generation (1 is the bot the service started with).
+    pub generation: u64,
+    /// FAQ entries in the new knowledge base.
+    pub entries: usize,
+    /// Warnings of the new knowledge base (it loaded nonetheless).
+    pub warnings: usize,
+    /// Time to build the new bot, in milliseconds.
+    pub build_ms: u64,
+}
+
+/// The state of a service, for health checks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// Bots swapped in so far, counting the first.
+    pub generation: u64,
+    /// When the current bot was swapped in (ms since the Unix epoch).
+    pub loaded_at_ms: u64,
+    /// FAQ entries of the current bot.
+    pub entries: usize,
+    /// Replies given.
+    pub replies: u64,
+    /// Conversations held (when the store can tell).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversations: Option<usize>,
+    /// Whether a query log is configured.
+    pub log_enabled: bool,
+    /// Log events written.
+    pub log_written: u64,
+    /// Log events that could not be written (answers were given regardless).
+    pub log_failures: u64,
+    /// The last log write error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_last_error: Option<String>,
+    /// Conversation store reads or writes that failed (those messages were answered
+    /// without their conversation's state).
+    pub store_failures: u64,
+}
+
+/// A bot behind an atomic pointer, with conversations, a query log and hot reload. `Send +
+/// Sync`: share it (`Arc<Service>`) between threads or async tasks.
+pub struct Service {
+    bot: ArcSwap<Bot>,
+    source: Option<Source>,
+    reloading: Mutex<()>,
+    store: Arc<dyn ConversationStore>,
+    recorder: Recorder,
+    generation: AtomicU64,
+    loaded_at_ms: AtomicU64,
+    entries: AtomicU64,
+    replies: AtomicU64,
+    store_failures: AtomicU64,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// A builder over `bot` (a `Bot` or an `Arc<Bot>`), the first generation.
+    pub fn builder(bot: impl Into<Arc<Bot>>) -> ServiceBuilder {
+        ServiceBuilder {
+            bot: bot.into(),
+            source: None,
+            store: None,
+            log: None,
+        }
+    }
+
+    /// The current bot (hold it for as long as you like; a reload does not affect it).
+    pub fn bot(&self) -> Arc<Bot> {
+        self.bot.load_full()
+    }
+
+    /// Replies to `message` in conversation `conversation_id` (a fresh conversation when
+    /// the id is new; stateless when `None`), for `customer`. Logged; never fails.
+    pub fn ask(&self, conversation_id: Option<&str>, message: &str, customer: &Customer) -> Reply {
+        let bot = self.bot.load_full();
+        let reply = match conversation_id {
+            None => {
+                let mut state = ConversationState::new(customer.clone());
+                state.ask(&bot, message)
+            }
+            Some(id) => {
+                let mut state = match self.store.load(id) {
+                    Ok(found) => found.unwrap_or_default(),
+                    Err(_) => {
+                        self.store_failures.fetch_add(1, Ordering::Relaxed);
+                        ConversationState::default()
+                    }
+                };
+                state.set_customer(customer.clone());
+                let reply = state.ask(&bot, message);
+                if self.store.save(id, &state).is_err() {
+                    self.store_failures.fetch_add(1, Ordering::Relaxed);
+                }
+                reply
+            }
+        };
+        self.replies.fetch_add(1, Ordering::Relaxed);
+        self.recorder
+            .record(&LogEvent::reply(&reply, conversation_id, customer));
+        reply
+    }
+
+    /// The state of conversation `id` (transcript, customer), if it is held.
+    pub fn conversation(&self, id: &str) -> Result<Option<ConversationState>> {
+        self.store
+            .load(id)
+            .map_err(|e| Error::io(format!("conversation store ({id})"), e))
+    }
+
+    /// Records whether reply `reply_id` helped, with an optional comment (masked before
+    /// it is written).
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] when `reply_id` is empty, longer than 128 characters or has
+    /// characters other than ASCII letters, digits, `-` and `_`.
+    pub fn feedback(&self, reply_id: &str, helpful: bool, comment: Option<&str>) -> Result<()> {
+        let valid = !reply_id.is_empty()
+            && reply_id.len() <= MAX_REPLY_ID
+            && reply_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(Error::InvalidRequest(format!(
+                "\"{}\" is not a reply id (use the `id` of a reply)",
+                reply_id.chars().take(40).collect::<String>()
+            )));
+        }
+        self.recorder
+            .record(&LogEvent::feedback(reply_id, helpful, comment));
+        Ok(())
+    }
+
+    /// Rebuilds the bot from the reload source and swaps it in. Questions keep being
+    /// answered by the old bot meanwhile, and by it alone if this fails.
+    ///
+    /// # Errors
+    /// [`Error::Knowledge`] (the old bot keeps serving) when the new knowledge base has
+    /// errors; [`Error::Config`] when the service has no reload source; [`Error::Busy`]
+    /// when a reload is already running; any error of the source.
+    pub fn reload(&self) -> Result<ReloadReport> {
+        let Some(source) = &self.source else {
+            return Err(Error::Config(
+                "this service has no reload source (see ServiceBuilder::reload_from_kb)".into(),
+            ));
+        };
+        let _guard = self.reloading.try_lock().map_err(|_| {
+            Error::Busy("a reload is already running; try again when it has finished".into())
+        })?;
+        let start = Instant::now();
+        let bot = source()?;
+        Ok(self.swap_in(bot, start))
+    }
+
+    /// Swaps in a bot made elsewhere.
+    pub fn swap(&self, bot: Bot) -> ReloadReport {
+        let _guard = self
+            .reloading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.swap_in(bot, Instant::now())
+    }
+
+    fn swap_in(&self, bot: Bot, start: Instant) -> ReloadReport {
+        let entries = bot.knowledge().len();
+        let warnings = bot.knowledge().warnings().len();
+        self.bot.store(Arc::new(bot));
+        self.entries.store(entries as u64, Ordering::Relaxed);
+        self.loaded_at_ms.store(now_ms(), Ordering::Relaxed);
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        ReloadReport {
+            generation,
+            entries,
+            warnings,
+            build_ms: start.elapsed().as_millis().min(u64::MAX as u128) as u64,
+        }
+    }
+
+    /// Counters for a health check.
+    pub fn status(&self) -> Status {
+        Status {
+            generation: self.generation.load(Ordering::Relaxed),
+            loaded_at_ms: self.loaded_at_ms.load(Ordering::Relaxed),
+            entries: self.entries.load(Ordering::Relaxed) as usize,
+            replies: self.replies.load(Ordering::Relaxed),
+            conversations: self.store.count(),
+            log_enabled: self.recorder.is_enabled(),
+            log_written: self.recorder.written(),
+            log_failures: self.recorder.failures(),
+            log_last_error: self.recorder.last_error(),
+            store_failures: self.store_failures.load(Ordering::Relaxed),
+        }
+    }
+}
