@@ -171,7 +171,7 @@ pub(crate) fn self_calibrate(
         examples.push(example(&scored, Kind::OffTopic));
     }
     progress(total, total);
-    Ok(Some(fit(&examples)))
+    Ok(Some(fit(&examples, None)))
 }
 
 /// General words (2–4 Chinese characters) that no question of the knowledge base contains.
@@ -241,6 +241,55 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
     out
 }
 
+/// Fits the model on labelled queries (`expected` ids already checked against the
+/// knowledge base): each query is asked as is, and its expected entry (or, for a query that
+/// should not be answered, none) is what the ranker and calibrator learn.
+pub(crate) fn fit_on_queries(
+    bot: &Bot,
+    queries: &[crate::eval::LabelledQuery],
+    file: &str,
+    progress: &dyn Fn(usize, usize),
+) -> Result<ConfidenceModel> {
+    let kb = bot.knowledge();
+    let index: std::collections::HashMap<&str, u32> = kb
+        .entries()
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i as u32))
+        .collect();
+    let mut examples = Vec::with_capacity(queries.len());
+    let (mut in_kb, mut out_of_kb) = (0, 0);
+    progress(0, queries.len());
+    for (i, q) in queries.iter().enumerate() {
+        let analysis = bot.analyzer().analyze(&q.query);
+        let scored = bot.score(&analysis, bot.embedder.as_ref(), Holdout::None)?;
+        let kind = match q.expected.as_deref().and_then(|id| index.get(id)) {
+            Some(&e) => {
+                in_kb += 1;
+                Kind::InKb(e)
+            }
+            None => {
+                out_of_kb += 1;
+                Kind::HeldOutEntry
+            }
+        };
+        examples.push(example(&scored, kind));
+        if (i + 1) % 64 == 0 {
+            progress(i + 1, queries.len());
+        }
+    }
+    progress(queries.len(), queries.len());
+    let origin = crate::rank::ModelOrigin::Queries {
+        file: file.to_string(),
+        fingerprint: crate::eval::fingerprint(queries),
+        in_kb,
+        out_of_kb,
+    };
+    let mut model = fit(&examples, Some(origin));
+    model.knowledge = Some(kb.fingerprint());
+    Ok(model)
+}
+
 fn example(scored: &[Scored], kind: Kind) -> Example {
     Example {
         candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
@@ -273,4 +322,60 @@ fn train_without(bot: &Bot, analyses: &[Vec<Analysis>], probes: &[&Probe]) -> Ng
         })
         .collect();
     NgramEmbedder::train(&by_entry, bot.embedder.dimension())
+}
+
+impl Bot {
+    /// Fits a confidence model on labelled queries (for example real customer questions a
+    /// curator has labelled), to use in place of the self-calibrated one:
+    /// `Bot::builder(kb).model(model)`, or save it and name it in `wenda.toml`
+    /// (`calibration.model`). `file` names the queries in the model's origin.
+    ///
+    /// ```
+    /// use wenda::{Bot, KnowledgeBase, eval::LabelledQuery, rank::ModelOrigin};
+    /// let kb = KnowledgeBase::load(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?;
+    /// let bot = Bot::build(kb)?;
+    /// let queries = [
+    ///     LabelledQuery::new("车撞了怎么报案", Some("claim-report")),
+    ///     LabelledQuery::new("退保怎么办理", Some("surrender-how")),
+    ///     LabelledQuery::new("股票怎么买", None),
+    /// ];
+    /// let model = bot.fit_model(&queries, "mine.jsonl", &|_, _| {})?;
+    /// assert!(matches!(model.origin, ModelOrigin::Queries { in_kb: 2, out_of_kb: 1, .. }));
+    /// # Ok::<(), wenda::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Queries`](crate::Error::Queries) when an `expected` id is not in the
+    /// knowledge base or no query has one; an index error if searching fails.
+    pub fn fit_model(
+        &self,
+        queries: &[crate::eval::LabelledQuery],
+        file: &str,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<ConfidenceModel> {
+        let kb = self.knowledge();
+        let mut problems: Vec<crate::Problem> = queries
+            .iter()
+            .filter_map(|q| {
+                let id = q.expected.as_deref()?;
+                kb.entry(id).is_none().then(|| {
+                    crate::Problem::error(
+                        file,
+                        format!("`expected` entry \"{id}\" is not in the knowledge base"),
+                    )
+                    .at_line(Some(q.line))
+                })
+            })
+            .collect();
+        if problems.is_empty() && queries.iter().all(|q| q.expected.is_none()) {
+            problems.push(crate::Problem::error(
+                file,
+                "no query has an expected entry, so there is nothing to learn the ranking from",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(crate::Error::Queries(problems));
+        }
+        fit_on_queries(self, queries, file, progress)
+    }
 }

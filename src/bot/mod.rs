@@ -33,6 +33,9 @@ pub const MAX_QUERY_CHARS: usize = 300;
 pub struct AskOptions {
     /// Render the answer for this channel (the entry's channel answer when it has one).
     pub channel: Option<Channel>,
+    /// Candidates the reply carries (default 5; at most `retrieval.max_entries`, and
+    /// fewer when retrieval found fewer). `wenda eval` asks for 10 to measure MRR@10.
+    pub max_candidates: Option<usize>,
 }
 
 /// A candidate entry before the confidence model: features and best variant.
@@ -186,7 +189,7 @@ impl Bot {
         };
         let confidence = candidates.first().map(|c| c.confidence).unwrap_or(0.0);
         let mut candidates = candidates;
-        candidates.truncate(REPLY_CANDIDATES);
+        candidates.truncate(options.max_candidates.unwrap_or(REPLY_CANDIDATES));
         Reply {
             query: question.to_string(),
             decision,

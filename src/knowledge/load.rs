@@ -109,6 +109,27 @@ fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>)
     };
     if let Some((p, t)) = optional(CONFIG_FILE, problems) {
         kb.config = parse_config(&t, &p, problems);
+        if let Some(model) = kb.config.calibration.model.clone() {
+            let path = root.join(&model);
+            match crate::rank::ConfidenceModel::load(&path) {
+                Ok(m) => {
+                    // Warnings name the model file as the curator would find it.
+                    kb.config.calibration.model = Some(path);
+                    kb.model = Some(m);
+                }
+                Err(e) => problems.push(
+                    Problem::error(
+                        &p,
+                        format!(
+                            "[calibration] model = \"{}\": {}",
+                            model.display(),
+                            model_error(&e)
+                        ),
+                    )
+                    .at_line(super::toml_util::find_key_line(&t, "model", 1)),
+                ),
+            }
+        }
     }
     if let Some((p, t)) = optional(TRIGGERS_FILE, problems) {
         kb.triggers = parse_triggers(&t, &p, problems);
@@ -123,6 +144,17 @@ fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>)
         kb.lexicon.stopwords = parse_stopwords(&t);
     }
     Ok(())
+}
+
+/// Why a model file could not be used, for a curator.
+fn model_error(e: &Error) -> String {
+    match e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            "the file does not exist (the path is relative to the knowledge directory; create it with `wenda calibrate --kb DIR --out FILE`)".to_string()
+        }
+        Error::Config(msg) => msg.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// FAQ files under `dir`, recursively, skipping hidden entries and the reserved files at

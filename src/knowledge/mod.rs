@@ -74,6 +74,7 @@ pub struct KnowledgeBase {
     lexicon: Lexicon,
     triggers: Triggers,
     config: Config,
+    model: Option<crate::rank::ConfidenceModel>,
     warnings: Vec<Problem>,
 }
 
@@ -86,6 +87,7 @@ impl KnowledgeBase {
             lexicon: Lexicon::default(),
             triggers: Triggers::default(),
             config: Config::default(),
+            model: None,
             warnings: Vec::new(),
         }
     }
@@ -149,6 +151,16 @@ impl KnowledgeBase {
             problems.push(Problem::error(
                 place,
                 "the knowledge base has no FAQ entries",
+            ));
+        }
+        if let Some(m) = &self.model
+            && let Some(fitted) = &m.knowledge
+            && *fitted != self.fingerprint()
+            && let Some(path) = &self.config.calibration.model
+        {
+            problems.push(Problem::warning(
+                path,
+                "the confidence model was fitted on another version of the knowledge base (questions were added, changed or removed since); it still works, but refit it with `wenda calibrate` so confidences stay calibrated",
             ));
         }
         let problems = Problems::new(problems);
@@ -216,6 +228,25 @@ impl KnowledgeBase {
     /// Options from `wenda.toml` (defaults when there is none).
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// A fingerprint of the entries' ids and questions (not answers): it changes when what
+    /// can be matched changes, so a saved confidence model can tell it is stale.
+    pub fn fingerprint(&self) -> String {
+        let mut h = 0x5745_4e44_4121u64;
+        for e in &self.entries {
+            h = crate::stable_hash::splitmix64(h ^ crate::stable_hash::fnv1a(&e.id));
+            for v in e.variants() {
+                h = crate::stable_hash::splitmix64(h ^ crate::stable_hash::fnv1a(v));
+            }
+        }
+        format!("{h:016x}")
+    }
+
+    /// The confidence model named by `calibration.model` in `wenda.toml`, loaded with the
+    /// knowledge base (`None` when there is none).
+    pub fn model(&self) -> Option<&crate::rank::ConfidenceModel> {
+        self.model.as_ref()
     }
 
     /// Warnings found while loading (the knowledge base is usable, but worth a look).

@@ -203,7 +203,11 @@ fn solve(mut m: Array2<f64>, mut b: Array1<f64>) -> Option<Array1<f64>> {
 /// from the others (each example weighs the same in total). The calibrator learns, on the top
 /// candidate of every example, whether it is right; out-of-KB examples teach it what "not in
 /// the knowledge base" looks like.
-pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
+///
+/// With `origin` `None` (self-calibration) the calibrator's examples are weighed so that
+/// unanswerable questions make up a fixed prior share; with an origin (labelled queries),
+/// every query weighs the same, so the file's own mix is the prior.
+pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> ConfidenceModel {
     let mut rows = Vec::new();
     let mut y = Vec::new();
     let mut sw = Vec::new();
@@ -233,6 +237,7 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
         ranker: ranker.clone(),
         calibrator: vec![0.0; CALIBRATION_INPUTS.len() + 1],
         origin: ModelOrigin::Builtin,
+        knowledge: None,
     };
     let mut rows = Vec::new();
     let mut y = Vec::new();
@@ -261,6 +266,7 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
         total_in * UNANSWERABLE_SHARE / (1.0 - UNANSWERABLE_SHARE) * part / count.max(1) as f64
     };
     let (w_entry, w_off) = match (held_out_entries, off_topic) {
+        _ if origin.is_some() => (1.0, 1.0),
         (0, 0) => (0.0, 0.0),
         (0, n) => (0.0, share(n, 1.0)),
         (n, 0) => (share(n, 1.0), 0.0),
@@ -284,11 +290,12 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
     ConfidenceModel {
         ranker,
         calibrator,
-        origin: ModelOrigin::SelfCalibrated {
+        origin: origin.unwrap_or(ModelOrigin::SelfCalibrated {
             in_kb,
             held_out_entries,
             off_topic,
-        },
+        }),
+        knowledge: None,
     }
 }
 

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod concurrency;
+mod eval;
 mod knowledge_errors;
 mod properties;
 mod sample_kb;

@@ -27,6 +27,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let interactive = stdin.is_terminal();
     let options = AskOptions {
         channel: args.channel,
+        ..AskOptions::default()
     };
     let mut out = std::io::stdout().lock();
     let prompt = || {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use wenda::{Bot, Channel, Error, KnowledgeBase};
+use wenda::{Bot, BotBuilder, Channel, Error, KnowledgeBase};
 
 /// `--kb`: a knowledge directory or one FAQ file.
 #[derive(clap::Args, Debug, Clone)]
@@ -27,7 +27,15 @@ pub fn load(arg: &KbArg) -> Result<KnowledgeBase, Error> {
 
 /// Loads the knowledge base and builds the bot, with a progress bar on a terminal.
 pub fn build(arg: &KbArg) -> Result<Bot, Error> {
-    let kb = load(arg)?;
+    build_with(load(arg)?, |b| b)
+}
+
+/// Builds the bot after `customize` has set builder options, with a progress bar on a
+/// terminal.
+pub fn build_with(
+    kb: KnowledgeBase,
+    customize: impl FnOnce(BotBuilder) -> BotBuilder,
+) -> Result<Bot, Error> {
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} building index: {msg} {pos}/{len}")
@@ -35,7 +43,7 @@ pub fn build(arg: &KbArg) -> Result<Bot, Error> {
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     let progress = bar.clone();
-    let bot = Bot::builder(kb)
+    let bot = customize(Bot::builder(kb))
         .on_progress(move |p| {
             progress.set_message(p.stage.label());
             progress.set_length(p.total as u64);

@@ -4,8 +4,10 @@
 //! 2 for any other failure (unreadable files, bad options, internal errors).
 
 mod ask;
+mod calibrate;
 mod chat;
 mod check;
+mod eval;
 mod kb;
 mod render;
 
@@ -30,6 +32,10 @@ enum Command {
     Check(check::Args),
     /// Answer questions read line by line from standard input.
     Chat(chat::Args),
+    /// Measure answer quality on a file of labelled questions.
+    Eval(eval::Args),
+    /// Fit the confidence model and save it.
+    Calibrate(calibrate::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +44,8 @@ fn main() -> ExitCode {
         Command::Ask(args) => ask::run(args),
         Command::Check(args) => check::run(args),
         Command::Chat(args) => chat::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
     };
     match result {
         Ok(code) => code,
