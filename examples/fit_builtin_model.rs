@@ -12,11 +12,9 @@
 use wenda::{Bot, KnowledgeBase};
 
 fn main() -> Result<(), wenda::Error> {
-    let kb = KnowledgeBase::load(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?;
     // Fit afresh, not the saved model the sample knowledge base names.
-    let mut config = kb.config().clone();
-    config.calibration.model = None;
-    let bot = Bot::builder(kb).config(config).build()?;
+    let kb = KnowledgeBase::load_without_model(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?;
+    let bot = Bot::build(kb)?;
     let m = bot.model();
     let list = |w: &[f64]| {
         w.iter()

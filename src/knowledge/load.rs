@@ -21,13 +21,14 @@ pub(crate) const STOPWORDS_FILE: &str = "stopwords.txt";
 /// Reads `path` (a knowledge directory, or one `.toml`, `.jsonl` or `.csv` FAQ file) and
 /// returns the knowledge base with every problem found, errors and warnings together.
 /// Only I/O failures on the top-level path are returned as `Err`.
-pub(crate) fn read(path: &Path) -> Result<(KnowledgeBase, Vec<Problem>)> {
+/// With `with_model` false, a model named by `calibration.model` is not read.
+pub(crate) fn read(path: &Path, with_model: bool) -> Result<(KnowledgeBase, Vec<Problem>)> {
     let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let mut kb = KnowledgeBase::empty();
     kb.path = Some(path.to_path_buf());
     let mut problems = Vec::new();
     if meta.is_dir() {
-        read_dir_kb(path, &mut kb, &mut problems)?;
+        read_dir_kb(path, &mut kb, &mut problems, with_model)?;
     } else {
         let text = read_text(path, &mut problems);
         if let Some(text) = text {
@@ -78,7 +79,12 @@ fn parse_faq(
     }
 }
 
-fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>) -> Result<()> {
+fn read_dir_kb(
+    root: &Path,
+    kb: &mut KnowledgeBase,
+    problems: &mut Vec<Problem>,
+    with_model: bool,
+) -> Result<()> {
     let mut faq_files = Vec::new();
     collect_files(root, root, &mut faq_files)?;
     faq_files.sort();
@@ -109,7 +115,9 @@ fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>)
     };
     if let Some((p, t)) = optional(CONFIG_FILE, problems) {
         kb.config = parse_config(&t, &p, problems);
-        if let Some(model) = kb.config.calibration.model.clone() {
+        if !with_model {
+            kb.config.calibration.model = None;
+        } else if let Some(model) = kb.config.calibration.model.clone() {
             let path = root.join(&model);
             match crate::rank::ConfidenceModel::load(&path) {
                 Ok(m) => {

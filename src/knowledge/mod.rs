@@ -99,7 +99,18 @@ impl KnowledgeBase {
     /// [`Error::Knowledge`] listing every problem (with warnings) when any problem is an
     /// error; [`Error::Io`] when `path` cannot be read at all.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let (kb, problems) = load::read(path.as_ref())?;
+        let (kb, problems) = load::read(path.as_ref(), true)?;
+        kb.finish(problems)
+    }
+
+    /// Loads like [`load`](Self::load), but without the saved confidence model that
+    /// `wenda.toml` may name (`calibration.model`), and with that option cleared: for
+    /// fitting a new model when the saved one is stale or unreadable.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    pub fn load_without_model(path: impl AsRef<Path>) -> Result<Self> {
+        let (kb, problems) = load::read(path.as_ref(), false)?;
         kb.finish(problems)
     }
 

@@ -46,6 +46,7 @@ const RANKER_SIGNS: [Sign; RANK_FEATURES] = [
     Sign::Positive,
     Sign::Positive,
     Sign::Free,
+    Sign::Positive,
 ];
 /// Calibrator: score, margin and similarities raise confidence; unknown words lower it.
 const CALIBRATOR_SIGNS: [Sign; CALIBRATION_INPUTS.len()] = [

@@ -276,10 +276,8 @@ fn replies_carry_evidence_and_serialize() {
 fn same_knowledge_base_same_confidence_after_rebuild() {
     // The sample KB ships a saved model (knowledge/model.json); fit afresh and compare:
     // self-calibration is deterministic, and the shipped model must be today's fit.
-    let kb = KnowledgeBase::load(sample_kb_path()).unwrap();
-    let mut config = kb.config().clone();
-    config.calibration.model = None;
-    let again = Bot::builder(kb).config(config).build().unwrap();
+    let kb = KnowledgeBase::load_without_model(sample_kb_path()).unwrap();
+    let again = Bot::build(kb).unwrap();
     let bot = sample_bot();
     assert_eq!(bot.model().origin, again.model().origin);
     for (a, b) in bot

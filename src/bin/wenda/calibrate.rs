@@ -27,10 +27,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
     let queries = args.queries.as_ref().map(read_queries).transpose()?;
-    let kb = KnowledgeBase::load(&args.kb.kb)?;
-    // Fit afresh: ignore a model the knowledge base already names.
+    // Fit afresh: ignore (and do not even read) a model the knowledge base already names,
+    // which may be stale or unreadable.
+    let kb = KnowledgeBase::load_without_model(&args.kb.kb)?;
     let mut config = kb.config().clone();
-    config.calibration.model = None;
     if queries.is_some() {
         config.calibration.mode = wenda::config::CalibrationMode::Builtin;
     } else {
