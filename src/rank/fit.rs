@@ -166,6 +166,91 @@ pub(crate) fn logistic_signed(
     }
 }
 
+/// Fits a conditional-logit (softmax) ranker: for each group of candidates (rows of
+/// features) with the index of the right one, maximizes the probability
+/// `exp(w·x_gold) / Σ exp(w·x_i)`, with an L2 penalty and sign constraints as in
+/// [`logistic_signed`]. Learns what tells the right candidate from the others *of the same
+/// question*, which is what ranking needs. Returns the weights and a bias of 0 (a shift
+/// does not change a ranking).
+pub(crate) fn softmax_signed(groups: &[(Array2<f64>, usize)], l2: f64, signs: &[Sign]) -> Vec<f64> {
+    let p = groups.first().map_or(0, |g| g.0.ncols());
+    let mut active: Vec<usize> = (0..p).collect();
+    loop {
+        let w = softmax_newton(groups, &active, l2);
+        let wrong: Vec<usize> = active
+            .iter()
+            .enumerate()
+            .filter(
+                |&(k, &col)| match signs.get(col).copied().unwrap_or(Sign::Free) {
+                    Sign::Positive => w[k] < 0.0,
+                    Sign::Negative => w[k] > 0.0,
+                    Sign::Free => false,
+                },
+            )
+            .map(|(_, &col)| col)
+            .collect();
+        if wrong.is_empty() || active.is_empty() {
+            let mut full = vec![0.0; p + 1];
+            for (k, &col) in active.iter().enumerate() {
+                full[col] = w[k];
+            }
+            return full;
+        }
+        active.retain(|c| !wrong.contains(c));
+    }
+}
+
+/// Newton's method for the softmax ranker over the columns `cols`.
+fn softmax_newton(groups: &[(Array2<f64>, usize)], cols: &[usize], l2: f64) -> Vec<f64> {
+    let k = cols.len();
+    let mut w = Array1::<f64>::zeros(k);
+    if k == 0 {
+        return Vec::new();
+    }
+    let subs: Vec<(Array2<f64>, usize)> = groups
+        .iter()
+        .map(|(x, g)| (x.select(ndarray::Axis(1), cols), *g))
+        .collect();
+    for _ in 0..NEWTON_STEPS {
+        let mut grad = &w * l2;
+        let mut hess = Array2::<f64>::eye(k) * l2;
+        for (x, gold) in &subs {
+            let z = x.dot(&w);
+            let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let e = z.mapv(|v| (v - top).exp());
+            let probs = &e / e.sum();
+            let mean = x.t().dot(&probs);
+            grad = grad + &mean - x.row(*gold);
+            for (i, row) in x.rows().into_iter().enumerate() {
+                let pi = probs[i];
+                for a in 0..k {
+                    let ra = row[a] * pi;
+                    for b in a..k {
+                        hess[[a, b]] += ra * row[b];
+                    }
+                }
+            }
+            for a in 0..k {
+                for b in a..k {
+                    hess[[a, b]] -= mean[a] * mean[b];
+                }
+            }
+        }
+        for a in 0..k {
+            for b in 0..a {
+                hess[[a, b]] = hess[[b, a]];
+            }
+        }
+        let Some(step) = solve(hess, grad) else { break };
+        let size = step.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        w = &w - &step;
+        if size < 1e-8 {
+            break;
+        }
+    }
+    w.to_vec()
+}
+
 /// Solves `m x = b` by Gaussian elimination with partial pivoting; `None` if singular.
 fn solve(mut m: Array2<f64>, mut b: Array1<f64>) -> Option<Array1<f64>> {
     let n = b.len();
@@ -209,30 +294,30 @@ fn solve(mut m: Array2<f64>, mut b: Array1<f64>) -> Option<Array1<f64>> {
 /// unanswerable questions make up a fixed prior share; with an origin (labelled queries),
 /// every query weighs the same, so the file's own mix is the prior.
 pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> ConfidenceModel {
-    let mut rows = Vec::new();
-    let mut y = Vec::new();
-    let mut sw = Vec::new();
+    let mut groups: Vec<(Array2<f64>, usize)> = Vec::new();
     for ex in examples {
         let Some(correct) = ex.correct() else {
             continue;
         };
-        if !ex.candidates.iter().any(|c| c.0 == correct) || ex.candidates.len() < 2 {
+        let Some(gold) = ex.candidates.iter().position(|c| c.0 == correct) else {
+            continue;
+        };
+        if ex.candidates.len() < 2 {
             continue;
         }
-        let n_neg = (ex.candidates.len() - 1) as f64;
-        for (entry, f) in &ex.candidates {
-            rows.extend_from_slice(&f.ranking_values());
-            let pos = *entry == correct;
-            y.push(if pos { 1.0 } else { 0.0 });
-            sw.push(if pos { 1.0 } else { 1.0 / n_neg });
+        let rows: Vec<f64> = ex
+            .candidates
+            .iter()
+            .flat_map(|(_, f)| f.ranking_values())
+            .collect();
+        if let Ok(x) = Array2::from_shape_vec((ex.candidates.len(), RANK_FEATURES), rows) {
+            groups.push((x, gold));
         }
     }
-    let n = y.len();
-    let ranker = if n > 0 {
-        let x = Array2::from_shape_vec((n, RANK_FEATURES), rows).unwrap_or_default();
-        logistic_signed(&x, &y, &sw, L2, &RANKER_SIGNS)
-    } else {
+    let ranker = if groups.is_empty() {
         ConfidenceModel::builtin().ranker
+    } else {
+        softmax_signed(&groups, L2, &RANKER_SIGNS)
     };
     let scorer = ConfidenceModel {
         ranker: ranker.clone(),
@@ -386,6 +471,39 @@ mod tests {
         );
         assert!(w[0] > 0.0 && w[1] >= 0.0, "{w:?}");
         assert_eq!(w.len(), 3);
+    }
+
+    #[test]
+    fn softmax_ranker_learns_which_feature_picks_the_right_candidate() {
+        // Three candidates per question: column 0 marks the right one (plus noise), column
+        // 1 is noise that a sign constraint keeps at zero.
+        let mut groups = Vec::new();
+        let mut state = 99u64;
+        let mut next = || {
+            state = crate::stable_hash::splitmix64(state);
+            (state % 1000) as f64 / 1000.0
+        };
+        for q in 0..200 {
+            let gold = q % 3;
+            let mut rows = Vec::new();
+            for i in 0..3 {
+                let signal = if i == gold { 0.6 } else { 0.0 } + 0.5 * next();
+                rows.extend_from_slice(&[signal, -next()]);
+            }
+            groups.push((Array2::from_shape_vec((3, 2), rows).unwrap(), gold));
+        }
+        let w = softmax_signed(&groups, 1e-3, &[Sign::Positive, Sign::Positive]);
+        assert_eq!(w.len(), 3);
+        assert!(w[0] > 2.0, "{w:?}");
+        assert!(w[1] >= 0.0 && w[2] == 0.0, "{w:?}");
+        let right = groups
+            .iter()
+            .filter(|(x, gold)| {
+                let z = x.dot(&Array1::from(w[..2].to_vec()));
+                (0..3).all(|i| z[i] <= z[*gold])
+            })
+            .count();
+        assert!(right > 150, "{right} of 200");
     }
 
     #[test]
