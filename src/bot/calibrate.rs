@@ -171,6 +171,7 @@ pub(crate) fn self_calibrate(
         examples.push(example(&scored, Kind::OffTopic));
     }
     progress(total, total);
+    even_out_entries(&mut examples);
     Ok(Some(fit(&examples, None)))
 }
 
@@ -241,6 +242,28 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
     out
 }
 
+/// Weighs in-KB examples so that every entry counts the same in total (an entry with many
+/// similar questions would otherwise dominate, and such entries are the easy ones), keeping
+/// the total weight equal to the number of in-KB examples.
+fn even_out_entries(examples: &mut [Example]) {
+    let mut per_entry: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for ex in examples.iter() {
+        if let Kind::InKb(e) = ex.kind {
+            *per_entry.entry(e).or_default() += 1;
+        }
+    }
+    let total: usize = per_entry.values().sum();
+    if per_entry.is_empty() {
+        return;
+    }
+    let mean = total as f64 / per_entry.len() as f64;
+    for ex in examples.iter_mut() {
+        if let Kind::InKb(e) = ex.kind {
+            ex.weight = mean / per_entry[&e] as f64;
+        }
+    }
+}
+
 /// Fits the model on labelled queries (`expected` ids already checked against the
 /// knowledge base): each query is asked as is, and its expected entry (or, for a query that
 /// should not be answered, none) is what the ranker and calibrator learn.
@@ -294,6 +317,7 @@ fn example(scored: &[Scored], kind: Kind) -> Example {
     Example {
         candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
         kind,
+        weight: 1.0,
     }
 }
 

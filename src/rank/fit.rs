@@ -13,6 +13,8 @@ pub(crate) struct Example {
     pub candidates: Vec<(u32, Features)>,
     /// What the question is.
     pub kind: Kind,
+    /// How much the example counts (1 unless the caller evens out over-represented cases).
+    pub weight: f64,
 }
 
 /// What a held-out question is, and so what the right reply is.
@@ -172,7 +174,11 @@ pub(crate) fn logistic_signed(
 /// [`logistic_signed`]. Learns what tells the right candidate from the others *of the same
 /// question*, which is what ranking needs. Returns the weights and a bias of 0 (a shift
 /// does not change a ranking).
-pub(crate) fn softmax_signed(groups: &[(Array2<f64>, usize)], l2: f64, signs: &[Sign]) -> Vec<f64> {
+pub(crate) fn softmax_signed(
+    groups: &[(Array2<f64>, usize, f64)],
+    l2: f64,
+    signs: &[Sign],
+) -> Vec<f64> {
     let p = groups.first().map_or(0, |g| g.0.ncols());
     let mut active: Vec<usize> = (0..p).collect();
     loop {
@@ -201,26 +207,26 @@ pub(crate) fn softmax_signed(groups: &[(Array2<f64>, usize)], l2: f64, signs: &[
 }
 
 /// Newton's method for the softmax ranker over the columns `cols`.
-fn softmax_newton(groups: &[(Array2<f64>, usize)], cols: &[usize], l2: f64) -> Vec<f64> {
+fn softmax_newton(groups: &[(Array2<f64>, usize, f64)], cols: &[usize], l2: f64) -> Vec<f64> {
     let k = cols.len();
     let mut w = Array1::<f64>::zeros(k);
     if k == 0 {
         return Vec::new();
     }
-    let subs: Vec<(Array2<f64>, usize)> = groups
+    let subs: Vec<(Array2<f64>, usize, f64)> = groups
         .iter()
-        .map(|(x, g)| (x.select(ndarray::Axis(1), cols), *g))
+        .map(|(x, g, weight)| (x.select(ndarray::Axis(1), cols), *g, *weight))
         .collect();
     for _ in 0..NEWTON_STEPS {
         let mut grad = &w * l2;
         let mut hess = Array2::<f64>::eye(k) * l2;
-        for (x, gold) in &subs {
+        for (x, gold, weight) in &subs {
             let z = x.dot(&w);
             let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let e = z.mapv(|v| (v - top).exp());
-            let probs = &e / e.sum();
-            let mean = x.t().dot(&probs);
-            grad = grad + &mean - x.row(*gold);
+            let probs = &e / e.sum() * *weight;
+            let mean = x.t().dot(&probs) / *weight;
+            grad = grad + (mean.clone() - x.row(*gold)) * *weight;
             for (i, row) in x.rows().into_iter().enumerate() {
                 let pi = probs[i];
                 for a in 0..k {
@@ -232,7 +238,7 @@ fn softmax_newton(groups: &[(Array2<f64>, usize)], cols: &[usize], l2: f64) -> V
             }
             for a in 0..k {
                 for b in a..k {
-                    hess[[a, b]] -= mean[a] * mean[b];
+                    hess[[a, b]] -= weight * mean[a] * mean[b];
                 }
             }
         }
@@ -294,7 +300,7 @@ fn solve(mut m: Array2<f64>, mut b: Array1<f64>) -> Option<Array1<f64>> {
 /// unanswerable questions make up a fixed prior share; with an origin (labelled queries),
 /// every query weighs the same, so the file's own mix is the prior.
 pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> ConfidenceModel {
-    let mut groups: Vec<(Array2<f64>, usize)> = Vec::new();
+    let mut groups: Vec<(Array2<f64>, usize, f64)> = Vec::new();
     for ex in examples {
         let Some(correct) = ex.correct() else {
             continue;
@@ -311,7 +317,7 @@ pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> Confiden
             .flat_map(|(_, f)| f.ranking_values())
             .collect();
         if let Ok(x) = Array2::from_shape_vec((ex.candidates.len(), RANK_FEATURES), rows) {
-            groups.push((x, gold));
+            groups.push((x, gold, ex.weight));
         }
     }
     let ranker = if groups.is_empty() {
@@ -339,7 +345,7 @@ pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> Confiden
         } else {
             0.0
         });
-        kinds.push(ex.kind);
+        kinds.push((ex.kind, ex.weight));
     }
     let count = |pred: fn(&Kind) -> bool| examples.iter().filter(|e| pred(&e.kind)).count();
     let in_kb = count(|k| matches!(k, Kind::InKb(_)));
@@ -360,8 +366,8 @@ pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> Confiden
     };
     let sw: Vec<f64> = kinds
         .iter()
-        .map(|kind| match kind {
-            Kind::InKb(_) => 1.0,
+        .map(|(kind, weight)| match kind {
+            Kind::InKb(_) => *weight,
             Kind::HeldOutEntry => w_entry,
             Kind::OffTopic => w_off,
         })
@@ -490,7 +496,7 @@ mod tests {
                 let signal = if i == gold { 0.6 } else { 0.0 } + 0.5 * next();
                 rows.extend_from_slice(&[signal, -next()]);
             }
-            groups.push((Array2::from_shape_vec((3, 2), rows).unwrap(), gold));
+            groups.push((Array2::from_shape_vec((3, 2), rows).unwrap(), gold, 1.0));
         }
         let w = softmax_signed(&groups, 1e-3, &[Sign::Positive, Sign::Positive]);
         assert_eq!(w.len(), 3);
@@ -498,7 +504,7 @@ mod tests {
         assert!(w[1] >= 0.0 && w[2] == 0.0, "{w:?}");
         let right = groups
             .iter()
-            .filter(|(x, gold)| {
+            .filter(|(x, gold, _)| {
                 let z = x.dot(&Array1::from(w[..2].to_vec()));
                 (0..3).all(|i| z[i] <= z[*gold])
             })
