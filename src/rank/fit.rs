@@ -391,7 +391,9 @@ pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> Confiden
     }
 }
 
-/// Candidates with their ranking score and margin over the best other, best first.
+/// Candidates with their ranking score and margin over the others, best first. The margin
+/// is the score minus the log-sum-exp of the other candidates' scores: a soft "lead over
+/// the best other" that also counts how many others come close.
 pub(crate) fn score_candidates(
     model: &ConfidenceModel,
     candidates: &[(u32, Features)],
@@ -401,16 +403,17 @@ pub(crate) fn score_candidates(
         .map(|(e, f)| (*e, model.score(f), *f))
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let first = scored.first().map(|s| s.1);
-    let second = scored.get(1).map(|s| s.1);
+    let top = scored.first().map_or(0.0, |s| s.1);
+    let total: f64 = scored.iter().map(|s| (s.1 - top).exp()).sum();
     scored
         .iter()
-        .enumerate()
-        .map(|(i, &(e, s, f))| {
-            let best_other = if i == 0 { second } else { first };
-            let margin = best_other
-                .map(|o| s - o)
-                .unwrap_or(super::model::MARGIN_CAP);
+        .map(|&(e, s, f)| {
+            let others = total - (s - top).exp();
+            let margin = if others > 1e-300 {
+                s - (top + others.ln())
+            } else {
+                super::model::MARGIN_CAP
+            };
             (e, s, margin, f)
         })
         .collect()

@@ -98,8 +98,8 @@ pub(crate) fn linear(w: &[f64], x: &[f64]) -> f64 {
     w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + bias
 }
 
-/// The calibrator's inputs for a candidate with ranking score `score`, `margin` over the
-/// best other candidate.
+/// The calibrator's inputs for a candidate with ranking score `score` and `margin` over the
+/// other candidates (its score minus the log-sum-exp of theirs).
 pub(crate) fn calibration_inputs(score: f64, margin: f64, f: &Features) -> [f64; 8] {
     [
         score,
@@ -124,7 +124,7 @@ impl ConfidenceModel {
                 0.0000, 1.9244, 2.1827, 7.9145, 1.9019, 0.0000, 0.6221, -1.1670, 3.7372, 0.0000,
             ],
             calibrator: vec![
-                0.0000, 0.6107, -1.2003, 0.0000, 0.0000, 0.0000, 2.3216, 0.0000, -1.4556,
+                0.0000, 0.6139, -0.8654, 0.0000, 0.0000, 0.0000, 1.1636, 0.0000, -0.4020,
             ],
             origin: ModelOrigin::Builtin,
             knowledge: None,
@@ -236,7 +236,9 @@ impl ConfidenceModel {
         linear(&self.ranker, &f.ranking_values())
     }
 
-    /// Probability that a candidate with this score and margin is the right answer.
+    /// Probability that a candidate with this score and margin is the right answer. The
+    /// margin is the candidate's score minus the log-sum-exp of the other candidates'
+    /// scores for the same question (a lead over all of them).
     pub fn confidence(&self, score: f64, margin: f64, f: &Features) -> f64 {
         sigmoid(linear(
             &self.calibrator,
