@@ -193,7 +193,10 @@ fn foreign_words(bot: &Bot) -> Vec<&'static str> {
 }
 
 /// `n` made-up off-topic questions: held-out questions whose distinctive words (those found
-/// in few entries) are replaced by foreign words. Deterministic.
+/// in few entries) are replaced, in every other question by foreign words, in the others by
+/// distinctive words of other entries' questions. The first kind teaches that unknown words
+/// mean "not for us"; the second is a near miss in the knowledge base's own vocabulary
+/// (`我想买个手机` to an insurer: every word known, yet no entry asks it). Deterministic.
 fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<String> {
     let words = foreign_words(bot);
     if words.is_empty() || n == 0 {
@@ -201,6 +204,21 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
     }
     // A word is distinctive when at most about √(entries) entries share it.
     let threshold = bot.corpus.max_idf() * 0.5;
+    let is_distinctive = |t: &str| bot.corpus.term_idf(t).is_none_or(|idf| idf >= threshold);
+    // (entry, distinctive word) of every question, to borrow from.
+    let mut own: Vec<(u32, &str)> = flat
+        .iter()
+        .enumerate()
+        .flat_map(|(v, a)| {
+            let entry = bot.corpus.variants[v].entry;
+            a.terms
+                .iter()
+                .filter(|t| t.chars().count() >= 2 && is_distinctive(t))
+                .map(move |t| (entry, t.as_str()))
+        })
+        .collect();
+    own.sort_unstable();
+    own.dedup();
     let mut out = Vec::with_capacity(n);
     let mut state: u64 = 0x0ff7_091c;
     for p in probes.iter().filter(|p| p.correct.is_some()) {
@@ -208,33 +226,32 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
             break;
         }
         let frame = flat[p.query as usize];
-        let distinctive: Vec<bool> = frame
-            .terms
-            .iter()
-            .map(|t| bot.corpus.term_idf(t).is_none_or(|idf| idf >= threshold))
-            .collect();
+        let source = bot.corpus.variants[p.query as usize].entry;
+        let distinctive: Vec<bool> = frame.terms.iter().map(|t| is_distinctive(t)).collect();
         let Some(must) = distinctive.iter().position(|&d| d) else {
             continue;
         };
+        let borrow = out.len() % 2 == 1 && !own.is_empty();
         // Replace each distinctive word with probability 3/5 (at least one): an off-topic
         // question often shares a rare word with some entry, and must still not be answered.
         let mut replaced = 0;
-        let text: String = frame
-            .terms
-            .iter()
-            .zip(&distinctive)
-            .enumerate()
-            .map(|(i, (t, &d))| {
+        let mut text = String::new();
+        for (i, (t, &d)) in frame.terms.iter().zip(&distinctive).enumerate() {
+            state = splitmix64(state);
+            if d && (i == must || state % 5 < 3) {
                 state = splitmix64(state);
-                if d && (i == must || state % 5 < 3) {
-                    replaced += 1;
-                    state = splitmix64(state);
-                    words[(state % words.len() as u64) as usize]
+                let word = if borrow {
+                    let (entry, w) = own[(state % own.len() as u64) as usize];
+                    if entry == source { t.as_str() } else { w }
                 } else {
-                    t.as_str()
-                }
-            })
-            .collect();
+                    words[(state % words.len() as u64) as usize]
+                };
+                replaced += usize::from(word != t.as_str());
+                text.push_str(word);
+            } else {
+                text.push_str(t);
+            }
+        }
         if replaced > 0 {
             out.push(text);
         }
