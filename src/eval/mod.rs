@@ -29,7 +29,7 @@
 //!   "knowledge": {"path": "knowledge", "entries": 112, "variants": 623},
 //!   "queries": {"path": "examples/sample-queries.jsonl", "total": 137, "in_kb": 112, "out_of_kb": 25},
 //!   "model": {"origin": {"kind": "self_calibrated", "in_kb": 399, "held_out_entries": 100, "off_topic": 100},
-//!             "description": "self-calibrated on the knowledge base (…)", "file": "knowledge/model.json"},
+//!             "description": "self-calibrated on the knowledge base (…)", "file": "knowledge/model.json", "stale": false},
 //!   "thresholds": {"answer": 0.6, "clarify": 0.25},
 //!   "ranking": {"top1": 0.8, "mrr_at_10": 0.87, "recall_at_5": 0.98},
 //!   "confidence": {"auroc": 0.84, "ece": 0.05, "ece_bins": 10},
@@ -57,8 +57,9 @@
 //!   gives it (`null` when no threshold does), how many that answers and their precision.
 //! - `model`: how the confidence model was obtained ([`ModelOrigin`]: `kind` is `builtin`,
 //!   `self_calibrated` or `queries`), and the saved file it was read from, if any
-//!   (`null` when fitted at build). `evaluate` refuses a model fitted on the very queries
-//!   it is asked to score.
+//!   (`null` when fitted at build), and whether it was fitted on another version of the
+//!   knowledge base (`stale`). `evaluate` refuses a model fitted on the very queries it is
+//!   asked to score.
 //! - `knowledge.path` and `queries.path` are `null` when not given.
 //!
 //! Per-query details (`wenda eval --details FILE`) are JSON Lines of [`Detail`].
@@ -151,6 +152,9 @@ pub struct ModelSummary {
     /// The saved model file it was read from (`calibration.model` or `wenda eval
     /// --model`); `None` when it was fitted or chosen at build.
     pub file: Option<String>,
+    /// Whether the model was fitted on another version of the knowledge base (questions
+    /// changed since; refit it with `wenda calibrate`).
+    pub stale: bool,
 }
 
 /// Ranking quality on in-KB queries.
@@ -346,6 +350,11 @@ pub fn evaluate(
                 .filter(|m| *m == bot.model())
                 .and(bot.config().calibration.model.as_ref())
                 .map(|p| p.display().to_string()),
+            stale: bot
+                .model()
+                .knowledge
+                .as_ref()
+                .is_some_and(|k| *k != kb.fingerprint()),
         },
         thresholds: bot.config().thresholds,
         ranking: Ranking {

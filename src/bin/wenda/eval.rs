@@ -100,9 +100,13 @@ fn human(r: &Report) -> String {
     );
     line(
         "confidence model",
-        match &r.model.file {
-            Some(f) => format!("{} (read from {f})", r.model.description),
-            None => r.model.description.clone(),
+        match (&r.model.file, r.model.stale) {
+            (Some(f), false) => format!("{} (read from {f})", r.model.description),
+            (Some(f), true) => format!(
+                "{} (read from {f}; STALE: fitted on another version of the knowledge base, run `wenda calibrate`)",
+                r.model.description
+            ),
+            (None, _) => r.model.description.clone(),
         },
     );
     line("top-1", format!("{:.3}", r.ranking.top1));
