@@ -165,6 +165,21 @@ fn eval_reports_bad_query_files() {
         "{err}"
     );
 
+    // A missing file names the option it was given to.
+    let out = wenda()
+        .args(["eval", "--kb"])
+        .arg(kb.path())
+        .arg("--queries")
+        .arg(dir.path().join("nope.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nope.jsonl does not exist (--queries"),
+        "{err}"
+    );
+
     // An id the knowledge base does not have.
     std::fs::write(
         &bad,

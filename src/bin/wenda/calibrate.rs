@@ -8,7 +8,7 @@ use wenda::eval::read_queries;
 use wenda::rank::ModelOrigin;
 use wenda::{Error, KnowledgeBase};
 
-use super::kb::{KbArg, build_with};
+use super::kb::{KbArg, build_with, missing_as};
 
 /// Fit the confidence model (on the knowledge base itself, or on labelled queries) and save
 /// it; name the file in wenda.toml (`[calibration] model = "…"`) to use it.
@@ -26,7 +26,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
-    let queries = args.queries.as_ref().map(read_queries).transpose()?;
+    let queries = args
+        .queries
+        .as_ref()
+        .map(read_queries)
+        .transpose()
+        .map_err(missing_as(
+            "--queries: a JSON Lines file of labelled questions",
+        ))?;
     // Fit afresh: ignore (and do not even read) a model the knowledge base already names,
     // which may be stale or unreadable.
     let kb = KnowledgeBase::load_without_model(&args.kb.kb)?;
@@ -63,7 +70,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             model
         }
     };
-    model.save(&args.out)?;
+    model
+        .save(&args.out)
+        .map_err(missing_as("--out: its folder must exist"))?;
     println!("wrote {}: {}", args.out.display(), model.describe());
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,7 @@ use wenda::eval::{Report, evaluate, read_queries};
 use wenda::rank::ConfidenceModel;
 use wenda::{Error, KnowledgeBase};
 
-use super::kb::{KbArg, build_with};
+use super::kb::{KbArg, build_with, missing_as};
 
 /// Measure answer quality on a file of labelled questions.
 #[derive(clap::Args, Debug)]
@@ -32,9 +32,18 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
-    let queries = read_queries(&args.queries)?;
+    let queries = read_queries(&args.queries).map_err(missing_as(
+        "--queries: a JSON Lines file of labelled questions",
+    ))?;
     let kb = KnowledgeBase::load(&args.kb.kb)?;
-    let model = args.model.as_ref().map(ConfidenceModel::load).transpose()?;
+    let model = args
+        .model
+        .as_ref()
+        .map(ConfidenceModel::load)
+        .transpose()
+        .map_err(missing_as(
+            "--model: a model file written by `wenda calibrate`",
+        ))?;
     let bot = build_with(kb, |b| match model {
         Some(m) => b.model(m),
         None => b,
@@ -61,7 +70,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             out.push_str(&serde_json::to_string(d).unwrap_or_default());
             out.push('\n');
         }
-        std::fs::write(path, out).map_err(|e| Error::io(path, e))?;
+        std::fs::write(path, out)
+            .map_err(|e| Error::io(path, e))
+            .map_err(missing_as("--details: its folder must exist"))?;
     }
     let mut stdout = std::io::stdout().lock();
     let text = if args.json {

@@ -54,6 +54,16 @@ pub fn build_with(
     bot
 }
 
+/// Names what a missing file was for, so that the message does not point at `--kb`.
+pub fn missing_as(what: &str) -> impl FnOnce(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
+            Error::Config(format!("{} does not exist ({what})", path.display()))
+        }
+        other => other,
+    }
+}
+
 /// Prints an error for a person and picks the exit status.
 pub fn report_error(e: &Error) -> ExitCode {
     match e {
