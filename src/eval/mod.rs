@@ -1,7 +1,8 @@
 //! Answer quality on labelled questions: what `wenda eval` reports.
 //!
 //! [`read_queries`] reads a labelled query file, [`evaluate`] asks every question and
-//! measures the replies, and the [metric functions](metrics) can be used on their own.
+//! measures the replies, and the metric functions ([`auroc`], [`ece`], [`mrr`],
+//! [`recall_at`], [`automation_at_precision`]) can be used on their own.
 //!
 //! ```
 //! use wenda::{Bot, KnowledgeBase, eval::{LabelledQuery, evaluate}};
