@@ -12,7 +12,8 @@
 use wenda::{Bot, KnowledgeBase};
 
 fn main() -> Result<(), wenda::Error> {
-    let kb = KnowledgeBase::load(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?;
+    // Fit afresh, not the saved model the sample knowledge base names.
+    let kb = KnowledgeBase::load_without_model(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?;
     let bot = Bot::build(kb)?;
     let m = bot.model();
     let list = |w: &[f64]| {

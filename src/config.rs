@@ -28,6 +28,8 @@
 //! mode = "auto"            # "auto": fit the confidence model on the KB's own similar
 //!                          # questions when there are enough; "builtin": shipped weights
 //! min_examples = 40        # held-out questions needed before "auto" fits
+//! # model = "model.json"   # a saved model (`wenda calibrate`), relative to the knowledge
+//!                          # directory; when set, used instead of fitting at build
 //!
 //! [conversation]
 //! max_misses = 2           # unanswered turns in a row before handoff `repeated_failure`
@@ -271,13 +273,19 @@ pub enum CalibrationMode {
 }
 
 /// Calibration options.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalibrationOptions {
     /// Default `auto`.
     pub mode: CalibrationMode,
     /// Held-out questions needed for `auto` to fit. Default 40.
     pub min_examples: usize,
+    /// A confidence model saved by `wenda calibrate` (or
+    /// [`ConfidenceModel::save`](crate::rank::ConfidenceModel::save)), relative to the
+    /// knowledge directory. When set, the bot uses it instead of fitting one at build, and
+    /// `mode` is ignored. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<std::path::PathBuf>,
 }
 
 impl Default for CalibrationOptions {
@@ -285,6 +293,7 @@ impl Default for CalibrationOptions {
         CalibrationOptions {
             mode: CalibrationMode::Auto,
             min_examples: 40,
+            model: None,
         }
     }
 }

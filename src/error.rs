@@ -50,6 +50,19 @@ pub enum Error {
     /// The service is busy with the same work (a reload already running).
     #[error("busy: {0}")]
     Busy(String),
+    /// A labelled queries file (for `eval` or `calibrate`) has problems; all are listed,
+    /// each with file and line.
+    #[error("{}", list_query_problems(.0))]
+    Queries(Vec<Problem>),
+}
+
+fn list_query_problems(problems: &[Problem]) -> String {
+    let mut s = format!("the queries file has {} problem(s)", problems.len());
+    for p in problems {
+        s.push_str("\n  ");
+        s.push_str(&p.to_string());
+    }
+    s
 }
 
 impl Error {

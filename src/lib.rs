@@ -31,6 +31,7 @@
 
 pub mod config;
 mod error;
+pub mod eval;
 pub mod knowledge;
 pub mod text;
 

@@ -239,6 +239,10 @@ impl BotBuilder {
         if kb.is_empty() {
             return Err(Error::Config("the knowledge base has no entries".into()));
         }
+        let model = match model {
+            Some(m) => Some(m),
+            None => configured_model(&kb, &config)?,
+        };
         let analyzer = Analyzer::new(kb.lexicon());
         let total = kb.variant_count();
         let ticker = |stage| Ticker::new(stage, total, &report);
@@ -333,7 +337,8 @@ impl BotBuilder {
                     config.calibration.min_examples,
                     &|done, total| report(BuildStage::Calibrate, done, total),
                 )?;
-                if let Some(m) = fitted {
+                if let Some(mut m) = fitted {
+                    m.knowledge = Some(bot.kb.fingerprint());
                     bot.model = m;
                 }
             }
@@ -341,4 +346,23 @@ impl BotBuilder {
         }
         Ok(bot)
     }
+}
+
+/// The model named by `calibration.model`: the one loaded with the knowledge base, or, for
+/// options set in code, the file they name (relative to the knowledge directory).
+fn configured_model(kb: &KnowledgeBase, config: &Config) -> Result<Option<ConfidenceModel>> {
+    let Some(path) = &config.calibration.model else {
+        return Ok(None);
+    };
+    if kb.config().calibration.model.as_ref() == Some(path)
+        && let Some(m) = kb.model()
+    {
+        return Ok(Some(m.clone()));
+    }
+    let dir = kb
+        .path()
+        .filter(|p| p.is_dir())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    ConfidenceModel::load(dir.join(path)).map(Some)
 }

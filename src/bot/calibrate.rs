@@ -183,7 +183,8 @@ pub(crate) fn self_calibrate(
         .collect::<Result<Vec<_>>>()?;
     examples.extend(off_topic_examples);
     progress(total, total);
-    Ok(Some(fit(&examples)))
+    even_out_entries(&mut examples);
+    Ok(Some(fit(&examples, None)))
 }
 
 /// General words (2–4 Chinese characters) that no question of the knowledge base contains.
@@ -204,7 +205,10 @@ fn foreign_words(bot: &Bot) -> Vec<&'static str> {
 }
 
 /// `n` made-up off-topic questions: held-out questions whose distinctive words (those found
-/// in few entries) are replaced by foreign words. Deterministic.
+/// in few entries) are replaced, in every other question by foreign words, in the others by
+/// distinctive words of other entries' questions. The first kind teaches that unknown words
+/// mean "not for us"; the second is a near miss in the knowledge base's own vocabulary
+/// (`我想买个手机` to an insurer: every word known, yet no entry asks it). Deterministic.
 fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<String> {
     let words = foreign_words(bot);
     if words.is_empty() || n == 0 {
@@ -212,6 +216,21 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
     }
     // A word is distinctive when at most about √(entries) entries share it.
     let threshold = bot.corpus.max_idf() * 0.5;
+    let is_distinctive = |t: &str| bot.corpus.term_idf(t).is_none_or(|idf| idf >= threshold);
+    // (entry, distinctive word) of every question, to borrow from.
+    let mut own: Vec<(u32, &str)> = flat
+        .iter()
+        .enumerate()
+        .flat_map(|(v, a)| {
+            let entry = bot.corpus.variants[v].entry;
+            a.terms
+                .iter()
+                .filter(|t| t.chars().count() >= 2 && is_distinctive(t))
+                .map(move |t| (entry, t.as_str()))
+        })
+        .collect();
+    own.sort_unstable();
+    own.dedup();
     let mut out = Vec::with_capacity(n);
     let mut state: u64 = 0x0ff7_091c;
     for p in probes.iter().filter(|p| p.correct.is_some()) {
@@ -219,33 +238,32 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
             break;
         }
         let frame = flat[p.query as usize];
-        let distinctive: Vec<bool> = frame
-            .terms
-            .iter()
-            .map(|t| bot.corpus.term_idf(t).is_none_or(|idf| idf >= threshold))
-            .collect();
+        let source = bot.corpus.variants[p.query as usize].entry;
+        let distinctive: Vec<bool> = frame.terms.iter().map(|t| is_distinctive(t)).collect();
         let Some(must) = distinctive.iter().position(|&d| d) else {
             continue;
         };
+        let borrow = out.len() % 2 == 1 && !own.is_empty();
         // Replace each distinctive word with probability 3/5 (at least one): an off-topic
         // question often shares a rare word with some entry, and must still not be answered.
         let mut replaced = 0;
-        let text: String = frame
-            .terms
-            .iter()
-            .zip(&distinctive)
-            .enumerate()
-            .map(|(i, (t, &d))| {
+        let mut text = String::new();
+        for (i, (t, &d)) in frame.terms.iter().zip(&distinctive).enumerate() {
+            state = splitmix64(state);
+            if d && (i == must || state % 5 < 3) {
                 state = splitmix64(state);
-                if d && (i == must || state % 5 < 3) {
-                    replaced += 1;
-                    state = splitmix64(state);
-                    words[(state % words.len() as u64) as usize]
+                let word = if borrow {
+                    let (entry, w) = own[(state % own.len() as u64) as usize];
+                    if entry == source { t.as_str() } else { w }
                 } else {
-                    t.as_str()
-                }
-            })
-            .collect();
+                    words[(state % words.len() as u64) as usize]
+                };
+                replaced += usize::from(word != t.as_str());
+                text.push_str(word);
+            } else {
+                text.push_str(t);
+            }
+        }
         if replaced > 0 {
             out.push(text);
         }
@@ -253,10 +271,82 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
     out
 }
 
+/// Weighs in-KB examples so that every entry counts the same in total (an entry with many
+/// similar questions would otherwise dominate, and such entries are the easy ones), keeping
+/// the total weight equal to the number of in-KB examples.
+fn even_out_entries(examples: &mut [Example]) {
+    let mut per_entry: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for ex in examples.iter() {
+        if let Kind::InKb(e) = ex.kind {
+            *per_entry.entry(e).or_default() += 1;
+        }
+    }
+    let total: usize = per_entry.values().sum();
+    if per_entry.is_empty() {
+        return;
+    }
+    let mean = total as f64 / per_entry.len() as f64;
+    for ex in examples.iter_mut() {
+        if let Kind::InKb(e) = ex.kind {
+            ex.weight = mean / per_entry[&e] as f64;
+        }
+    }
+}
+
+/// Fits the model on labelled queries (`expected` ids already checked against the
+/// knowledge base): each query is asked as is, and its expected entry (or, for a query that
+/// should not be answered, none) is what the ranker and calibrator learn.
+pub(crate) fn fit_on_queries(
+    bot: &Bot,
+    queries: &[crate::eval::LabelledQuery],
+    file: &str,
+    progress: &dyn Fn(usize, usize),
+) -> Result<ConfidenceModel> {
+    let kb = bot.knowledge();
+    let index: std::collections::HashMap<&str, u32> = kb
+        .entries()
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i as u32))
+        .collect();
+    let mut examples = Vec::with_capacity(queries.len());
+    let (mut in_kb, mut out_of_kb) = (0, 0);
+    progress(0, queries.len());
+    for (i, q) in queries.iter().enumerate() {
+        let analysis = bot.analyzer().analyze(&q.query);
+        let scored = bot.score(&analysis, bot.embedder.as_ref(), Holdout::None)?;
+        let kind = match q.expected.as_deref().and_then(|id| index.get(id)) {
+            Some(&e) => {
+                in_kb += 1;
+                Kind::InKb(e)
+            }
+            None => {
+                out_of_kb += 1;
+                Kind::HeldOutEntry
+            }
+        };
+        examples.push(example(&scored, kind));
+        if (i + 1) % 64 == 0 {
+            progress(i + 1, queries.len());
+        }
+    }
+    progress(queries.len(), queries.len());
+    let origin = crate::rank::ModelOrigin::Queries {
+        file: file.to_string(),
+        fingerprint: crate::eval::fingerprint(queries),
+        in_kb,
+        out_of_kb,
+    };
+    let mut model = fit(&examples, Some(origin));
+    model.knowledge = Some(kb.fingerprint());
+    Ok(model)
+}
+
 fn example(scored: &[Scored], kind: Kind) -> Example {
     Example {
         candidates: scored.iter().map(|s| (s.entry, s.features)).collect(),
         kind,
+        weight: 1.0,
     }
 }
 
@@ -285,4 +375,60 @@ fn train_without(bot: &Bot, analyses: &[Vec<Analysis>], probes: &[&Probe]) -> Ng
         })
         .collect();
     NgramEmbedder::train(&by_entry, bot.embedder.dimension())
+}
+
+impl Bot {
+    /// Fits a confidence model on labelled queries (for example real customer questions a
+    /// curator has labelled), to use in place of the self-calibrated one:
+    /// `Bot::builder(kb).model(model)`, or save it and name it in `wenda.toml`
+    /// (`calibration.model`). `file` names the queries in the model's origin.
+    ///
+    /// ```
+    /// use wenda::{Bot, KnowledgeBase, eval::LabelledQuery, rank::ModelOrigin};
+    /// let kb = KnowledgeBase::load(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?;
+    /// let bot = Bot::build(kb)?;
+    /// let queries = [
+    ///     LabelledQuery::new("车撞了怎么报案", Some("claim-report")),
+    ///     LabelledQuery::new("退保怎么办理", Some("surrender-how")),
+    ///     LabelledQuery::new("股票怎么买", None),
+    /// ];
+    /// let model = bot.fit_model(&queries, "mine.jsonl", &|_, _| {})?;
+    /// assert!(matches!(model.origin, ModelOrigin::Queries { in_kb: 2, out_of_kb: 1, .. }));
+    /// # Ok::<(), wenda::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Queries`](crate::Error::Queries) when an `expected` id is not in the
+    /// knowledge base or no query has one; an index error if searching fails.
+    pub fn fit_model(
+        &self,
+        queries: &[crate::eval::LabelledQuery],
+        file: &str,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<ConfidenceModel> {
+        let kb = self.knowledge();
+        let mut problems: Vec<crate::Problem> = queries
+            .iter()
+            .filter_map(|q| {
+                let id = q.expected.as_deref()?;
+                kb.entry(id).is_none().then(|| {
+                    crate::Problem::error(
+                        file,
+                        format!("`expected` entry \"{id}\" is not in the knowledge base"),
+                    )
+                    .at_line(Some(q.line))
+                })
+            })
+            .collect();
+        if problems.is_empty() && queries.iter().all(|q| q.expected.is_none()) {
+            problems.push(crate::Problem::error(
+                file,
+                "no query has an expected entry, so there is nothing to learn the ranking from",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(crate::Error::Queries(problems));
+        }
+        fit_on_queries(self, queries, file, progress)
+    }
 }

@@ -25,7 +25,7 @@ use crate::text::{Analysis, Analyzer};
 /// Constant of reciprocal-rank fusion: 1 / (K + rank).
 const RRF_K: f64 = 60.0;
 /// Candidates carried in a reply.
-const REPLY_CANDIDATES: usize = 5;
+pub(crate) const REPLY_CANDIDATES: usize = 5;
 /// Characters of a message used for matching; a longer message is matched on its start
 /// (trigger words are still looked for in all of it). Customer questions are short; the
 /// cap bounds the cost of a pasted essay.
@@ -40,6 +40,9 @@ fn elapsed_us(start: Instant) -> u64 {
 pub struct AskOptions {
     /// Render the answer for this channel (the entry's channel answer when it has one).
     pub channel: Option<Channel>,
+    /// Candidates the reply carries (default 5; at most `retrieval.max_entries`, and
+    /// fewer when retrieval found fewer). `wenda eval` asks for 10 to measure MRR@10.
+    pub max_candidates: Option<usize>,
 }
 
 /// A candidate entry before the confidence model: features and best variant.
@@ -145,7 +148,13 @@ impl Bot {
     /// [`conversation`](Bot::conversation) to keep state across messages.
     pub fn ask_with(&self, question: &str, options: AskOptions) -> Reply {
         let start = Instant::now();
-        let mut reply = self.reply_to(question, options.channel, &self.config().thresholds);
+        let mut reply = self.reply_excluding(
+            question,
+            options.channel,
+            &self.config().thresholds,
+            None,
+            options.max_candidates.unwrap_or(REPLY_CANDIDATES),
+        );
         let customer = crate::conversation::Customer {
             channel: options.channel,
             ..Default::default()
@@ -206,17 +215,19 @@ impl Bot {
         channel: Option<Channel>,
         t: &crate::config::Thresholds,
     ) -> Reply {
-        self.reply_excluding(question, channel, t, None)
+        self.reply_excluding(question, channel, t, None, REPLY_CANDIDATES)
     }
 
     /// [`reply_to`](Self::reply_to) as if entry `exclude` were not in the knowledge base
-    /// (for a follow-up, which asks something other than the entry just answered).
+    /// (for a follow-up, which asks something other than the entry just answered), with up
+    /// to `max_candidates` candidates.
     pub(crate) fn reply_excluding(
         &self,
         question: &str,
         channel: Option<Channel>,
         t: &crate::config::Thresholds,
         exclude: Option<&str>,
+        max_candidates: usize,
     ) -> Reply {
         let holdout = exclude
             .and_then(|id| self.kb.index_of(id))
@@ -271,7 +282,7 @@ impl Bot {
         };
         let confidence = candidates.first().map(|c| c.confidence).unwrap_or(0.0);
         let mut candidates = candidates;
-        candidates.truncate(REPLY_CANDIDATES);
+        candidates.truncate(max_candidates);
         Reply {
             id: crate::ids::reply_id(),
             query: question.to_string(),

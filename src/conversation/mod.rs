@@ -346,7 +346,13 @@ impl ConversationState {
                 readings.insert(0, format!("{topic} {message}"));
             }
             for read_as in readings {
-                let contextual = bot.reply_excluding(&read_as, channel, t, Some(&prev.entry_id));
+                let contextual = bot.reply_excluding(
+                    &read_as,
+                    channel,
+                    t,
+                    Some(&prev.entry_id),
+                    crate::bot::REPLY_CANDIDATES,
+                );
                 let candidates = contextual.candidates;
                 let confidence = candidates.first().map(|c| c.confidence).unwrap_or(0.0);
                 // The message's own words must be in the entry's questions too: context

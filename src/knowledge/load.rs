@@ -22,13 +22,14 @@ pub(crate) const STOPWORDS_FILE: &str = "stopwords.txt";
 /// Reads `path` (a knowledge directory, or one `.toml`, `.jsonl` or `.csv` FAQ file) and
 /// returns the knowledge base with every problem found, errors and warnings together.
 /// Only I/O failures on the top-level path are returned as `Err`.
-pub(crate) fn read(path: &Path) -> Result<(KnowledgeBase, Vec<Problem>)> {
+/// With `with_model` false, a model named by `calibration.model` is not read.
+pub(crate) fn read(path: &Path, with_model: bool) -> Result<(KnowledgeBase, Vec<Problem>)> {
     let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let mut kb = KnowledgeBase::empty();
     kb.path = Some(path.to_path_buf());
     let mut problems = Vec::new();
     if meta.is_dir() {
-        read_dir_kb(path, &mut kb, &mut problems)?;
+        read_dir_kb(path, &mut kb, &mut problems, with_model)?;
     } else {
         let text = read_text(path, &mut problems);
         if let Some(text) = text {
@@ -79,7 +80,12 @@ fn parse_faq(
     }
 }
 
-fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>) -> Result<()> {
+fn read_dir_kb(
+    root: &Path,
+    kb: &mut KnowledgeBase,
+    problems: &mut Vec<Problem>,
+    with_model: bool,
+) -> Result<()> {
     let mut faq_files = Vec::new();
     collect_files(root, root, &mut faq_files)?;
     faq_files.sort();
@@ -110,6 +116,29 @@ fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>)
     };
     if let Some((p, t)) = optional(CONFIG_FILE, problems) {
         kb.config = parse_config(&t, &p, problems);
+        if !with_model {
+            kb.config.calibration.model = None;
+        } else if let Some(model) = kb.config.calibration.model.clone() {
+            let path = root.join(&model);
+            match crate::rank::ConfidenceModel::load(&path) {
+                Ok(m) => {
+                    // Warnings name the model file as the curator would find it.
+                    kb.config.calibration.model = Some(path);
+                    kb.model = Some(m);
+                }
+                Err(e) => problems.push(
+                    Problem::error(
+                        &p,
+                        format!(
+                            "[calibration] model = \"{}\": {}",
+                            model.display(),
+                            model_error(&e)
+                        ),
+                    )
+                    .at_line(super::toml_util::find_key_line(&t, "model", 1)),
+                ),
+            }
+        }
     }
     if let Some((p, t)) = optional(TRIGGERS_FILE, problems) {
         kb.triggers = parse_triggers(&t, &p, problems);
@@ -127,6 +156,17 @@ fn read_dir_kb(root: &Path, kb: &mut KnowledgeBase, problems: &mut Vec<Problem>)
         kb.lexicon.stopwords = parse_stopwords(&t);
     }
     Ok(())
+}
+
+/// Why a model file could not be used, for a curator.
+fn model_error(e: &Error) -> String {
+    match e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            "the file does not exist (the path is relative to the knowledge directory; create it with `wenda calibrate --kb DIR --out FILE`)".to_string()
+        }
+        Error::Config(msg) => msg.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// FAQ files under `dir`, recursively, skipping hidden entries and the reserved files at

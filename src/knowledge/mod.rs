@@ -79,6 +79,7 @@ pub struct KnowledgeBase {
     triggers: Triggers,
     smalltalk: SmallTalk,
     config: Config,
+    model: Option<crate::rank::ConfidenceModel>,
     warnings: Vec<Problem>,
 }
 
@@ -92,6 +93,7 @@ impl KnowledgeBase {
             triggers: Triggers::default(),
             smalltalk: SmallTalk::default(),
             config: Config::default(),
+            model: None,
             warnings: Vec::new(),
         }
     }
@@ -103,7 +105,18 @@ impl KnowledgeBase {
     /// [`Error::Knowledge`] listing every problem (with warnings) when any problem is an
     /// error; [`Error::Io`] when `path` cannot be read at all.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let (kb, problems) = load::read(path.as_ref())?;
+        let (kb, problems) = load::read(path.as_ref(), true)?;
+        kb.finish(problems)
+    }
+
+    /// Loads like [`load`](Self::load), but without the saved confidence model that
+    /// `wenda.toml` may name (`calibration.model`), and with that option cleared: for
+    /// fitting a new model when the saved one is stale or unreadable.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    pub fn load_without_model(path: impl AsRef<Path>) -> Result<Self> {
+        let (kb, problems) = load::read(path.as_ref(), false)?;
         kb.finish(problems)
     }
 
@@ -161,6 +174,16 @@ impl KnowledgeBase {
             problems.push(Problem::error(
                 place,
                 "the knowledge base has no FAQ entries",
+            ));
+        }
+        if let Some(m) = &self.model
+            && let Some(fitted) = &m.knowledge
+            && *fitted != self.fingerprint()
+            && let Some(path) = &self.config.calibration.model
+        {
+            problems.push(Problem::warning(
+                path,
+                "the confidence model was fitted on another version of the knowledge base (questions were added, changed or removed since); it still works, but refit it with `wenda calibrate` so confidences stay calibrated",
             ));
         }
         let problems = Problems::new(problems);
@@ -240,13 +263,32 @@ impl KnowledgeBase {
         &self.config
     }
 
+    /// A fingerprint of the entries' ids and questions (not answers): it changes when what
+    /// can be matched changes, so a saved confidence model can tell it is stale.
+    pub fn fingerprint(&self) -> String {
+        let mut h = 0x5745_4e44_4121u64;
+        for e in &self.entries {
+            h = crate::stable_hash::splitmix64(h ^ crate::stable_hash::fnv1a(&e.id));
+            for v in e.variants() {
+                h = crate::stable_hash::splitmix64(h ^ crate::stable_hash::fnv1a(v));
+            }
+        }
+        format!("{h:016x}")
+    }
+
+    /// The confidence model named by `calibration.model` in `wenda.toml`, loaded with the
+    /// knowledge base (`None` when there is none).
+    pub fn model(&self) -> Option<&crate::rank::ConfidenceModel> {
+        self.model.as_ref()
+    }
+
     /// Warnings found while loading (the knowledge base is usable, but worth a look).
     pub fn warnings(&self) -> &[Problem] {
         &self.warnings
     }
 
-    /// A hash of everything that shapes answers: entries, lexicon, triggers, small talk and
-    /// options
+    /// A hash of everything that shapes answers: entries, lexicon, triggers, small talk,
+    /// options and the saved confidence model they name
     /// (not where the files are: a moved knowledge base keeps its hash). Two loads of
     /// unchanged files give the same hash on every machine; a saved index records it to
     /// tell whether it is still up to date.
@@ -257,6 +299,7 @@ impl KnowledgeBase {
             triggers: &self.triggers,
             smalltalk: &self.smalltalk,
             config: &self.config,
+            model: self.model.as_ref(),
         };
         // Serializing plain data to a Vec cannot fail; an empty hash input would only make
         // an index look stale, never current.
@@ -275,6 +318,7 @@ impl KnowledgeBase {
                 triggers: &self.triggers,
                 smalltalk: &self.smalltalk,
                 config: &self.config,
+                model: self.model.as_ref(),
             },
             warnings: &self.warnings,
         }
@@ -299,6 +343,7 @@ impl KnowledgeBase {
             triggers: content.triggers,
             smalltalk: content.smalltalk,
             config: content.config,
+            model: content.model,
             warnings,
         };
         kb.by_id = kb
@@ -319,6 +364,8 @@ struct Content<'a> {
     triggers: &'a Triggers,
     smalltalk: &'a SmallTalk,
     config: &'a Config,
+    /// The saved confidence model `wenda.toml` names, if any.
+    model: Option<&'a crate::rank::ConfidenceModel>,
 }
 
 /// [`Content`], owned, as read back.
@@ -329,6 +376,7 @@ pub(crate) struct ContentOwned {
     triggers: Triggers,
     smalltalk: SmallTalk,
     config: Config,
+    model: Option<crate::rank::ConfidenceModel>,
 }
 
 /// A knowledge base as saved with an index.

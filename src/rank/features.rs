@@ -30,10 +30,14 @@ pub struct Features {
     /// Share of the question's words (idf-weighted) that occur nowhere in the knowledge
     /// base. The same for every candidate of a question.
     pub unknown_share: f64,
+    /// Character n-gram cosine of the entry's second-best variant (0 for an entry with one
+    /// question): an entry whose several paraphrases match is likelier than one phrasing.
+    #[serde(default)]
+    pub support: f64,
 }
 
 /// Number of features used by the ranker (all but `unknown_share`).
-pub(crate) const RANK_FEATURES: usize = 8;
+pub(crate) const RANK_FEATURES: usize = 9;
 
 impl Features {
     /// Names of the features in [`Features::ranking_values`] order.
@@ -46,6 +50,7 @@ impl Features {
         "term_precision",
         "edit_similarity",
         "length_ratio",
+        "support",
     ];
 
     /// The values the ranker weighs, in [`Features::RANKING_NAMES`] order.
@@ -59,6 +64,7 @@ impl Features {
             self.term_precision,
             self.edit_similarity,
             self.length_ratio,
+            self.support,
         ]
     }
 }
@@ -86,6 +92,7 @@ pub(crate) fn entry_features(
         ..Features::default()
     };
     let mut best: Option<(f64, VariantId)> = None;
+    let mut second_gram = 0.0f64;
     for v in range {
         let variant = &corpus.variants[v as usize];
         if q.holdout.excludes(v, variant.entry) {
@@ -120,7 +127,12 @@ pub(crate) fn entry_features(
         let cosine = vectors.cosine(v, q.vector).max(0.0) as f64;
         f.term_recall = f.term_recall.max(recall);
         f.term_precision = f.term_precision.max(precision);
-        f.gram_cosine = f.gram_cosine.max(gram);
+        if gram > f.gram_cosine {
+            second_gram = f.gram_cosine;
+            f.gram_cosine = gram;
+        } else {
+            second_gram = second_gram.max(gram);
+        }
         f.edit_similarity = f.edit_similarity.max(edit);
         f.length_ratio = f.length_ratio.max(length);
         f.cosine = f.cosine.max(cosine);
@@ -130,6 +142,7 @@ pub(crate) fn entry_features(
         }
     }
     let (_, best_variant) = best?;
+    f.support = second_gram;
     f.centroid_cosine = q.terms.grams.dot(&corpus.centroid(entry, q.holdout)) as f64;
     for x in [
         &mut f.cosine,
@@ -137,6 +150,7 @@ pub(crate) fn entry_features(
         &mut f.centroid_cosine,
         &mut f.term_recall,
         &mut f.term_precision,
+        &mut f.support,
     ] {
         *x = x.clamp(0.0, 1.0);
     }

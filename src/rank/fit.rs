@@ -13,6 +13,8 @@ pub(crate) struct Example {
     pub candidates: Vec<(u32, Features)>,
     /// What the question is.
     pub kind: Kind,
+    /// How much the example counts (1 unless the caller evens out over-represented cases).
+    pub weight: f64,
 }
 
 /// What a held-out question is, and so what the right reply is.
@@ -46,6 +48,7 @@ const RANKER_SIGNS: [Sign; RANK_FEATURES] = [
     Sign::Positive,
     Sign::Positive,
     Sign::Free,
+    Sign::Positive,
 ];
 /// Calibrator: score, margin and similarities raise confidence; unknown words lower it.
 const CALIBRATOR_SIGNS: [Sign; CALIBRATION_INPUTS.len()] = [
@@ -165,6 +168,95 @@ pub(crate) fn logistic_signed(
     }
 }
 
+/// Fits a conditional-logit (softmax) ranker: for each group of candidates (rows of
+/// features) with the index of the right one, maximizes the probability
+/// `exp(w·x_gold) / Σ exp(w·x_i)`, with an L2 penalty and sign constraints as in
+/// [`logistic_signed`]. Learns what tells the right candidate from the others *of the same
+/// question*, which is what ranking needs. Returns the weights and a bias of 0 (a shift
+/// does not change a ranking).
+pub(crate) fn softmax_signed(
+    groups: &[(Array2<f64>, usize, f64)],
+    l2: f64,
+    signs: &[Sign],
+) -> Vec<f64> {
+    let p = groups.first().map_or(0, |g| g.0.ncols());
+    let mut active: Vec<usize> = (0..p).collect();
+    loop {
+        let w = softmax_newton(groups, &active, l2);
+        let wrong: Vec<usize> = active
+            .iter()
+            .enumerate()
+            .filter(
+                |&(k, &col)| match signs.get(col).copied().unwrap_or(Sign::Free) {
+                    Sign::Positive => w[k] < 0.0,
+                    Sign::Negative => w[k] > 0.0,
+                    Sign::Free => false,
+                },
+            )
+            .map(|(_, &col)| col)
+            .collect();
+        if wrong.is_empty() || active.is_empty() {
+            let mut full = vec![0.0; p + 1];
+            for (k, &col) in active.iter().enumerate() {
+                full[col] = w[k];
+            }
+            return full;
+        }
+        active.retain(|c| !wrong.contains(c));
+    }
+}
+
+/// Newton's method for the softmax ranker over the columns `cols`.
+fn softmax_newton(groups: &[(Array2<f64>, usize, f64)], cols: &[usize], l2: f64) -> Vec<f64> {
+    let k = cols.len();
+    let mut w = Array1::<f64>::zeros(k);
+    if k == 0 {
+        return Vec::new();
+    }
+    let subs: Vec<(Array2<f64>, usize, f64)> = groups
+        .iter()
+        .map(|(x, g, weight)| (x.select(ndarray::Axis(1), cols), *g, *weight))
+        .collect();
+    for _ in 0..NEWTON_STEPS {
+        let mut grad = &w * l2;
+        let mut hess = Array2::<f64>::eye(k) * l2;
+        for (x, gold, weight) in &subs {
+            let z = x.dot(&w);
+            let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let e = z.mapv(|v| (v - top).exp());
+            let probs = &e / e.sum() * *weight;
+            let mean = x.t().dot(&probs) / *weight;
+            grad = grad + (mean.clone() - x.row(*gold)) * *weight;
+            for (i, row) in x.rows().into_iter().enumerate() {
+                let pi = probs[i];
+                for a in 0..k {
+                    let ra = row[a] * pi;
+                    for b in a..k {
+                        hess[[a, b]] += ra * row[b];
+                    }
+                }
+            }
+            for a in 0..k {
+                for b in a..k {
+                    hess[[a, b]] -= weight * mean[a] * mean[b];
+                }
+            }
+        }
+        for a in 0..k {
+            for b in 0..a {
+                hess[[a, b]] = hess[[b, a]];
+            }
+        }
+        let Some(step) = solve(hess, grad) else { break };
+        let size = step.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        w = &w - &step;
+        if size < 1e-8 {
+            break;
+        }
+    }
+    w.to_vec()
+}
+
 /// Solves `m x = b` by Gaussian elimination with partial pivoting; `None` if singular.
 fn solve(mut m: Array2<f64>, mut b: Array1<f64>) -> Option<Array1<f64>> {
     let n = b.len();
@@ -203,36 +295,41 @@ fn solve(mut m: Array2<f64>, mut b: Array1<f64>) -> Option<Array1<f64>> {
 /// from the others (each example weighs the same in total). The calibrator learns, on the top
 /// candidate of every example, whether it is right; out-of-KB examples teach it what "not in
 /// the knowledge base" looks like.
-pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
-    let mut rows = Vec::new();
-    let mut y = Vec::new();
-    let mut sw = Vec::new();
+///
+/// With `origin` `None` (self-calibration) the calibrator's examples are weighed so that
+/// unanswerable questions make up a fixed prior share; with an origin (labelled queries),
+/// every query weighs the same, so the file's own mix is the prior.
+pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> ConfidenceModel {
+    let mut groups: Vec<(Array2<f64>, usize, f64)> = Vec::new();
     for ex in examples {
         let Some(correct) = ex.correct() else {
             continue;
         };
-        if !ex.candidates.iter().any(|c| c.0 == correct) || ex.candidates.len() < 2 {
+        let Some(gold) = ex.candidates.iter().position(|c| c.0 == correct) else {
+            continue;
+        };
+        if ex.candidates.len() < 2 {
             continue;
         }
-        let n_neg = (ex.candidates.len() - 1) as f64;
-        for (entry, f) in &ex.candidates {
-            rows.extend_from_slice(&f.ranking_values());
-            let pos = *entry == correct;
-            y.push(if pos { 1.0 } else { 0.0 });
-            sw.push(if pos { 1.0 } else { 1.0 / n_neg });
+        let rows: Vec<f64> = ex
+            .candidates
+            .iter()
+            .flat_map(|(_, f)| f.ranking_values())
+            .collect();
+        if let Ok(x) = Array2::from_shape_vec((ex.candidates.len(), RANK_FEATURES), rows) {
+            groups.push((x, gold, ex.weight));
         }
     }
-    let n = y.len();
-    let ranker = if n > 0 {
-        let x = Array2::from_shape_vec((n, RANK_FEATURES), rows).unwrap_or_default();
-        logistic_signed(&x, &y, &sw, L2, &RANKER_SIGNS)
-    } else {
+    let ranker = if groups.is_empty() {
         ConfidenceModel::builtin().ranker
+    } else {
+        softmax_signed(&groups, L2, &RANKER_SIGNS)
     };
     let scorer = ConfidenceModel {
         ranker: ranker.clone(),
         calibrator: vec![0.0; CALIBRATION_INPUTS.len() + 1],
         origin: ModelOrigin::Builtin,
+        knowledge: None,
     };
     let mut rows = Vec::new();
     let mut y = Vec::new();
@@ -248,7 +345,7 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
         } else {
             0.0
         });
-        kinds.push(ex.kind);
+        kinds.push((ex.kind, ex.weight));
     }
     let count = |pred: fn(&Kind) -> bool| examples.iter().filter(|e| pred(&e.kind)).count();
     let in_kb = count(|k| matches!(k, Kind::InKb(_)));
@@ -261,6 +358,7 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
         total_in * UNANSWERABLE_SHARE / (1.0 - UNANSWERABLE_SHARE) * part / count.max(1) as f64
     };
     let (w_entry, w_off) = match (held_out_entries, off_topic) {
+        _ if origin.is_some() => (1.0, 1.0),
         (0, 0) => (0.0, 0.0),
         (0, n) => (0.0, share(n, 1.0)),
         (n, 0) => (share(n, 1.0), 0.0),
@@ -268,8 +366,8 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
     };
     let sw: Vec<f64> = kinds
         .iter()
-        .map(|kind| match kind {
-            Kind::InKb(_) => 1.0,
+        .map(|(kind, weight)| match kind {
+            Kind::InKb(_) => *weight,
             Kind::HeldOutEntry => w_entry,
             Kind::OffTopic => w_off,
         })
@@ -284,15 +382,18 @@ pub(crate) fn fit(examples: &[Example]) -> ConfidenceModel {
     ConfidenceModel {
         ranker,
         calibrator,
-        origin: ModelOrigin::SelfCalibrated {
+        origin: origin.unwrap_or(ModelOrigin::SelfCalibrated {
             in_kb,
             held_out_entries,
             off_topic,
-        },
+        }),
+        knowledge: None,
     }
 }
 
-/// Candidates with their ranking score and margin over the best other, best first.
+/// Candidates with their ranking score and margin over the others, best first. The margin
+/// is the score minus the log-sum-exp of the other candidates' scores: a soft "lead over
+/// the best other" that also counts how many others come close.
 pub(crate) fn score_candidates(
     model: &ConfidenceModel,
     candidates: &[(u32, Features)],
@@ -302,16 +403,17 @@ pub(crate) fn score_candidates(
         .map(|(e, f)| (*e, model.score(f), *f))
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let first = scored.first().map(|s| s.1);
-    let second = scored.get(1).map(|s| s.1);
+    let top = scored.first().map_or(0.0, |s| s.1);
+    let total: f64 = scored.iter().map(|s| (s.1 - top).exp()).sum();
     scored
         .iter()
-        .enumerate()
-        .map(|(i, &(e, s, f))| {
-            let best_other = if i == 0 { second } else { first };
-            let margin = best_other
-                .map(|o| s - o)
-                .unwrap_or(super::model::MARGIN_CAP);
+        .map(|&(e, s, f)| {
+            let others = total - (s - top).exp();
+            let margin = if others > 1e-300 {
+                s - (top + others.ln())
+            } else {
+                super::model::MARGIN_CAP
+            };
             (e, s, margin, f)
         })
         .collect()
@@ -378,6 +480,39 @@ mod tests {
         );
         assert!(w[0] > 0.0 && w[1] >= 0.0, "{w:?}");
         assert_eq!(w.len(), 3);
+    }
+
+    #[test]
+    fn softmax_ranker_learns_which_feature_picks_the_right_candidate() {
+        // Three candidates per question: column 0 marks the right one (plus noise), column
+        // 1 is noise that a sign constraint keeps at zero.
+        let mut groups = Vec::new();
+        let mut state = 99u64;
+        let mut next = || {
+            state = crate::stable_hash::splitmix64(state);
+            (state % 1000) as f64 / 1000.0
+        };
+        for q in 0..200 {
+            let gold = q % 3;
+            let mut rows = Vec::new();
+            for i in 0..3 {
+                let signal = if i == gold { 0.6 } else { 0.0 } + 0.5 * next();
+                rows.extend_from_slice(&[signal, -next()]);
+            }
+            groups.push((Array2::from_shape_vec((3, 2), rows).unwrap(), gold, 1.0));
+        }
+        let w = softmax_signed(&groups, 1e-3, &[Sign::Positive, Sign::Positive]);
+        assert_eq!(w.len(), 3);
+        assert!(w[0] > 2.0, "{w:?}");
+        assert!(w[1] >= 0.0 && w[2] == 0.0, "{w:?}");
+        let right = groups
+            .iter()
+            .filter(|(x, gold, _)| {
+                let z = x.dot(&Array1::from(w[..2].to_vec()));
+                (0..3).all(|i| z[i] <= z[*gold])
+            })
+            .count();
+        assert!(right > 150, "{right} of 200");
     }
 
     #[test]

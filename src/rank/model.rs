@@ -39,6 +39,18 @@ pub enum ModelOrigin {
         /// Made-up off-topic questions (should not be answered).
         off_topic: usize,
     },
+    /// Fitted on a file of labelled queries (`wenda calibrate --queries`).
+    Queries {
+        /// The file, as given.
+        file: String,
+        /// [`crate::eval::fingerprint`] of its queries, so that `eval` can refuse to score
+        /// the model on them.
+        fingerprint: String,
+        /// Queries with an expected entry.
+        in_kb: usize,
+        /// Queries that should not be answered.
+        out_of_kb: usize,
+    },
 }
 
 /// Weights of the ranker and the calibrator.
@@ -50,6 +62,24 @@ pub struct ConfidenceModel {
     pub calibrator: Vec<f64>,
     /// Where the weights came from.
     pub origin: ModelOrigin,
+    /// [`KnowledgeBase::fingerprint`](crate::KnowledgeBase::fingerprint) of the knowledge
+    /// base the model was fitted on (`None` for the built-in weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<String>,
+}
+
+/// Version of the model file layout written by [`ConfidenceModel::save`].
+pub const MODEL_FORMAT: u32 = 1;
+
+/// A saved model: the weights plus what they were fitted for.
+#[derive(Serialize, Deserialize)]
+struct ModelFile {
+    format: u32,
+    wenda_version: String,
+    ranking_features: Vec<String>,
+    calibration_inputs: Vec<String>,
+    #[serde(flatten)]
+    model: ConfidenceModel,
 }
 
 /// Logistic function.
@@ -68,8 +98,8 @@ pub(crate) fn linear(w: &[f64], x: &[f64]) -> f64 {
     w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + bias
 }
 
-/// The calibrator's inputs for a candidate with ranking score `score`, `margin` over the
-/// best other candidate.
+/// The calibrator's inputs for a candidate with ranking score `score` and `margin` over the
+/// other candidates (its score minus the log-sum-exp of theirs).
 pub(crate) fn calibration_inputs(score: f64, margin: f64, f: &Features) -> [f64; 8] {
     [
         score,
@@ -91,13 +121,114 @@ impl ConfidenceModel {
     pub fn builtin() -> Self {
         ConfidenceModel {
             ranker: vec![
-                1.9240, 3.2444, 2.3016, 4.6420, 0.4916, 0.0113, 0.3003, -0.3606, -3.1885,
+                0.0000, 1.9244, 2.1827, 7.9145, 1.9019, 0.0000, 0.6221, -1.1670, 3.7372, 0.0000,
             ],
             calibrator: vec![
-                0.0000, 0.3627, -0.7060, 0.0000, 0.0000, 0.0000, 4.7068, 0.0000, -1.9301,
+                0.0000, 0.5988, -0.0943, 0.0000, 0.0000, 0.0000, 1.3885, 0.0000, -0.6891,
             ],
             origin: ModelOrigin::Builtin,
+            knowledge: None,
         }
+    }
+
+    /// How the model was obtained, in words.
+    pub fn describe(&self) -> String {
+        match &self.origin {
+            ModelOrigin::Builtin => {
+                "built-in weights (fitted on wenda's sample knowledge base)".to_string()
+            }
+            ModelOrigin::SelfCalibrated {
+                in_kb,
+                held_out_entries,
+                off_topic,
+            } => format!(
+                "self-calibrated on the knowledge base ({in_kb} held-out similar questions, {held_out_entries} questions of held-out entries, {off_topic} made-up off-topic questions)"
+            ),
+            ModelOrigin::Queries {
+                file,
+                in_kb,
+                out_of_kb,
+                ..
+            } => format!(
+                "fitted on labelled queries from {file} ({in_kb} in the knowledge base, {out_of_kb} not)"
+            ),
+        }
+    }
+
+    /// The model as JSON, with its format version and the feature names it was fitted
+    /// for (what [`ConfidenceModel::save`] writes).
+    pub fn to_json(&self) -> String {
+        let file = ModelFile {
+            format: MODEL_FORMAT,
+            wenda_version: env!("CARGO_PKG_VERSION").to_string(),
+            ranking_features: Features::RANKING_NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            calibration_inputs: CALIBRATION_INPUTS.iter().map(|s| s.to_string()).collect(),
+            model: self.clone(),
+        };
+        serde_json::to_string_pretty(&file).unwrap_or_default()
+    }
+
+    /// Reads a model from [`to_json`](Self::to_json) output. `source` names it in errors.
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) when the text is not a model file, or was
+    /// fitted for other features than this version of wenda computes (refit it with
+    /// `wenda calibrate`).
+    pub fn from_json(text: &str, source: &str) -> crate::Result<Self> {
+        let refit = "fit it again with `wenda calibrate`";
+        let file: ModelFile = serde_json::from_str(text).map_err(|e| {
+            crate::Error::Config(format!("{source} is not a wenda confidence model: {e}"))
+        })?;
+        if file.format != MODEL_FORMAT {
+            return Err(crate::Error::Config(format!(
+                "{source} is a model file of format {} but this wenda reads format {MODEL_FORMAT}; {refit}",
+                file.format
+            )));
+        }
+        if file.ranking_features != Features::RANKING_NAMES
+            || file.calibration_inputs != CALIBRATION_INPUTS
+            || !file.model.is_well_formed()
+        {
+            return Err(crate::Error::Config(format!(
+                "{source} was fitted by wenda {} for other ranking features than this version computes; {refit}",
+                file.wenda_version
+            )));
+        }
+        Ok(file.model)
+    }
+
+    /// Writes the model to `path` as JSON (see [`to_json`](Self::to_json)).
+    ///
+    /// ```
+    /// use wenda::rank::ConfidenceModel;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("model.json");
+    /// ConfidenceModel::builtin().save(&path)?;
+    /// assert_eq!(ConfidenceModel::load(&path)?, ConfidenceModel::builtin());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Io`](crate::Error::Io) when the file cannot be written.
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
+        let path = path.as_ref();
+        let mut text = self.to_json();
+        text.push('\n');
+        std::fs::write(path, text).map_err(|e| crate::Error::io(path, e))
+    }
+
+    /// Reads a model written by [`save`](Self::save).
+    ///
+    /// # Errors
+    /// [`Error::Io`](crate::Error::Io) when the file cannot be read; see
+    /// [`from_json`](Self::from_json).
+    pub fn load(path: impl AsRef<std::path::Path>) -> crate::Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
+        Self::from_json(&text, &path.display().to_string())
     }
 
     /// Ranking score (log-odds) of a candidate.
@@ -105,7 +236,9 @@ impl ConfidenceModel {
         linear(&self.ranker, &f.ranking_values())
     }
 
-    /// Probability that a candidate with this score and margin is the right answer.
+    /// Probability that a candidate with this score and margin is the right answer. The
+    /// margin is the candidate's score minus the log-sum-exp of the other candidates'
+    /// scores for the same question (a lead over all of them).
     pub fn confidence(&self, score: f64, margin: f64, f: &Features) -> f64 {
         sigmoid(linear(
             &self.calibrator,

@@ -18,7 +18,7 @@ fn clarify_then_pick_by_number_ordinal_or_text() {
     let bot = sample_bot();
     for (pick, index) in [("2", 1), ("第二个", 1), ("第1个", 0), ("1", 0)] {
         let mut chat = bot.conversation();
-        let r = chat.ask("理赔");
+        let r = chat.ask("续保");
         let ids = clarify_ids(&r.decision);
         assert!(ids.len() > index, "{ids:?}");
         let r = chat.ask(pick);
@@ -31,7 +31,7 @@ fn clarify_then_pick_by_number_ordinal_or_text() {
     }
     // By the suggestion's text.
     let mut chat = bot.conversation();
-    let r = chat.ask("理赔");
+    let r = chat.ask("续保");
     let Decision::Clarify { suggestions } = &r.decision else {
         panic!("{r:?}")
     };
@@ -44,24 +44,34 @@ fn clarify_then_pick_by_number_ordinal_or_text() {
 fn rejecting_an_answer_offers_the_next_candidates_then_hands_over() {
     let bot = sample_bot();
     let mut chat = bot.conversation();
-    let first = chat.ask("退保怎么办理");
-    assert_eq!(first.answer_id(), Some("surrender-how"));
+    // A short question answered with room for doubt: the next candidates are plausible.
+    let first = chat.ask("发票");
+    assert_eq!(first.answer_id(), Some("invoice-electronic"));
     let r = chat.ask("不是这个");
     assert_eq!(
         r.context.as_ref().map(|c| c.kind),
         Some(ContextKind::NextCandidate)
     );
     let ids = clarify_ids(&r.decision);
-    assert!(!ids.contains(&"surrender-how".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"invoice-electronic".to_string()), "{ids:?}");
     assert_eq!(chat.state().misses(), 1);
     // Rejecting again is the second miss in a row.
     let r = chat.ask("都不是");
     assert_eq!(r.handoff_reason(), Some(HandoffReason::RepeatedFailure));
     let h = r.handoff.expect("handoff package");
     assert_eq!(h.transcript.len(), 3);
-    assert_eq!(h.transcript[0].customer, "退保怎么办理");
-    assert_eq!(h.transcript[0].entry_id.as_deref(), Some("surrender-how"));
+    assert_eq!(h.transcript[0].customer, "发票");
+    assert_eq!(
+        h.transcript[0].entry_id.as_deref(),
+        Some("invoice-electronic")
+    );
     assert!(!h.best_guesses.is_empty());
+
+    // Rejecting a confident answer whose runners-up are implausible goes to a person at once.
+    let mut chat = bot.conversation();
+    assert_eq!(chat.ask("车险怎么报案").answer_id(), Some("claim-report"));
+    let r = chat.ask("不是这个");
+    assert_eq!(r.handoff_reason(), Some(HandoffReason::RepeatedFailure));
 }
 
 #[test]
@@ -153,7 +163,7 @@ fn a_short_follow_up_is_read_with_the_previous_topic() {
 
     let mut chat = bot.conversation();
     assert_eq!(chat.ask("退保怎么办理").answer_id(), Some("surrender-how"));
-    let r = chat.ask("那费用呢？");
+    let r = chat.ask("手续费呢？");
     assert_eq!(
         r.top_id(),
         Some("surrender-refund-amount"),
@@ -265,7 +275,7 @@ fn every_channel_gets_the_same_content() {
 fn state_survives_serialization() {
     let bot = sample_bot();
     let mut chat = bot.conversation();
-    let r = chat.ask("理赔");
+    let r = chat.ask("续保");
     let ids = clarify_ids(&r.decision);
     let json = serde_json::to_string(chat.state()).expect("serializes");
     let state: wenda::ConversationState = serde_json::from_str(&json).expect("deserializes");

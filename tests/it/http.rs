@@ -107,7 +107,7 @@ fn ask_feedback_health_and_errors_over_http() {
         &agent,
         &server.url("/ask"),
         json_ct,
-        &json!({"message": "理赔"}).to_string(),
+        &json!({"message": "续保"}).to_string(),
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["decision"]["type"], "clarify", "{body}");

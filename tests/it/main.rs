@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod concurrency;
 mod conversation;
+mod eval;
 mod http;
 mod knowledge_errors;
 mod persistence;

@@ -214,6 +214,7 @@ fn channel_answers_are_used_when_the_entry_has_them() {
         &e.question,
         AskOptions {
             channel: Some(Channel::Sms),
+            ..AskOptions::default()
         },
     );
     match &r.decision {
@@ -230,6 +231,7 @@ fn channel_answers_are_used_when_the_entry_has_them() {
         &e.question,
         AskOptions {
             channel: Some(Channel::Web),
+            ..AskOptions::default()
         },
     );
     if let Decision::Answer { answer, .. } = &r.decision {
@@ -272,10 +274,24 @@ fn replies_carry_evidence_and_serialize() {
 
 #[test]
 fn same_knowledge_base_same_confidence_after_rebuild() {
-    let kb = KnowledgeBase::load(sample_kb_path()).unwrap();
+    // The sample KB ships a saved model (knowledge/model.json); fit afresh and compare:
+    // self-calibration is deterministic, and the shipped model must be today's fit.
+    let kb = KnowledgeBase::load_without_model(sample_kb_path()).unwrap();
     let again = Bot::build(kb).unwrap();
     let bot = sample_bot();
-    assert_eq!(bot.model(), again.model(), "calibration is deterministic");
+    assert_eq!(bot.model().origin, again.model().origin);
+    for (a, b) in bot
+        .model()
+        .ranker
+        .iter()
+        .chain(&bot.model().calibrator)
+        .zip(again.model().ranker.iter().chain(&again.model().calibrator))
+    {
+        assert!(
+            (a - b).abs() < 1e-6,
+            "knowledge/model.json is stale: run `cargo run --release -- calibrate --kb knowledge --out knowledge/model.json`"
+        );
+    }
     for q in [
         "车险怎么报案",
         "退保要扣多少手续费",
@@ -284,8 +300,16 @@ fn same_knowledge_base_same_confidence_after_rebuild() {
     ] {
         let a = bot.ask(q);
         let b = again.ask(q);
-        assert_eq!(a.decision, b.decision, "{q:?}");
-        assert_eq!(a.confidence, b.confidence, "{q:?}");
+        // Same decision and entries; confidences equal up to the last bits of a float.
+        assert_eq!(a.decision.kind(), b.decision.kind(), "{q:?}");
+        let ids = |r: &wenda::Reply| {
+            r.candidates
+                .iter()
+                .map(|c| c.entry_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&a), ids(&b), "{q:?}");
+        assert!((a.confidence - b.confidence).abs() < 1e-6, "{q:?}");
     }
 }
 

@@ -31,6 +31,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         &args.question,
         AskOptions {
             channel: args.channel,
+            ..AskOptions::default()
         },
     );
     if args.json {

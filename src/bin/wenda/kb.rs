@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use wenda::{Bot, Channel, Error, IndexOrigin, KnowledgeBase, Progress};
+use wenda::{Bot, BotBuilder, Channel, Error, IndexOrigin, KnowledgeBase, Progress};
 
 /// `--kb`: a knowledge directory or one FAQ file.
 #[derive(clap::Args, Debug, Clone)]
@@ -115,6 +115,28 @@ pub fn check_log_path(kb: &KbArg, log: &std::path::Path) -> Result<(), Error> {
 /// Loads and validates the knowledge base.
 pub fn load(arg: &KbArg) -> Result<KnowledgeBase, Error> {
     KnowledgeBase::load(&arg.kb)
+}
+
+/// Builds the bot after `customize` has set builder options (nothing saved), with a
+/// progress bar on a terminal.
+pub fn build_with(
+    kb: KnowledgeBase,
+    customize: impl FnOnce(BotBuilder) -> BotBuilder,
+) -> Result<Bot, Error> {
+    let (bar, update) = build_progress();
+    let bot = customize(Bot::builder(kb)).on_progress(update).build();
+    bar.finish_and_clear();
+    bot
+}
+
+/// Names what a missing file was for, so that the message does not point at `--kb`.
+pub fn missing_as(what: &str) -> impl FnOnce(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
+            Error::Config(format!("{} does not exist ({what})", path.display()))
+        }
+        other => other,
+    }
 }
 
 /// Prints an error for a person and picks the exit status.

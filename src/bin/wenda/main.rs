@@ -6,8 +6,10 @@
 mod ask;
 mod bench;
 mod build;
+mod calibrate;
 mod chat;
 mod check;
+mod eval;
 mod kb;
 mod render;
 #[cfg(feature = "serve")]
@@ -41,6 +43,10 @@ enum Command {
     /// Serve JSON over HTTP (ask, feedback, reload, health).
     #[cfg(feature = "serve")]
     Serve(serve::Args),
+    /// Measure answer quality on a file of labelled questions.
+    Eval(eval::Args),
+    /// Fit the confidence model and save it.
+    Calibrate(calibrate::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,8 @@ fn main() -> ExitCode {
         Command::Chat(args) => chat::run(args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
     };
     match result {
         Ok(code) => code,

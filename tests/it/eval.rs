@@ -1,0 +1,353 @@
+//! `wenda eval` and `wenda calibrate`, run as a curator would, and the saved-model options.
+
+use std::process::Command;
+
+use wenda::eval::{LabelledQuery, evaluate};
+use wenda::rank::{ConfidenceModel, ModelOrigin};
+use wenda::{Bot, KnowledgeBase};
+
+use super::common::{GOOD_TOML, kb_dir, sample_bot, sample_kb_path};
+
+fn wenda() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wenda"))
+}
+
+/// Every fifth line of the sample KB's query file: 28 queries, 5 of them out of the KB.
+fn small_query_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let all = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sample-queries.jsonl"),
+    )
+    .unwrap();
+    let some: String = all.lines().step_by(5).map(|l| format!("{l}\n")).collect();
+    let path = dir.join("queries.jsonl");
+    std::fs::write(&path, some).unwrap();
+    path
+}
+
+fn unit(v: &serde_json::Value) -> f64 {
+    let x = v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"));
+    assert!((0.0..=1.0).contains(&x), "{x} is not in [0, 1]");
+    x
+}
+
+#[test]
+fn eval_json_on_the_sample_kb() {
+    let dir = tempfile::tempdir().unwrap();
+    let queries = small_query_file(dir.path());
+    let details = dir.path().join("details.jsonl");
+    let out = wenda()
+        .args(["eval", "--json", "--kb"])
+        .arg(sample_kb_path())
+        .arg("--queries")
+        .arg(&queries)
+        .arg("--details")
+        .arg(&details)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["queries"]["total"], 28);
+    assert_eq!(v["queries"]["in_kb"], 23);
+    assert_eq!(v["queries"]["out_of_kb"], 5);
+    assert_eq!(v["knowledge"]["entries"], 112);
+    assert!(
+        v["queries"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("queries.jsonl")
+    );
+    // The sample KB ships a self-calibrated model file.
+    assert_eq!(v["model"]["origin"]["kind"], "self_calibrated");
+    assert!(v["model"]["file"].as_str().unwrap().ends_with("model.json"));
+    assert!(
+        v["model"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("self-calibrated")
+    );
+    let top1 = unit(&v["ranking"]["top1"]);
+    let mrr = unit(&v["ranking"]["mrr_at_10"]);
+    let r5 = unit(&v["ranking"]["recall_at_5"]);
+    assert!(top1 <= mrr && mrr <= r5.max(mrr), "{v}");
+    assert!(
+        top1 > 0.5,
+        "the sample KB answers most of its own queries: {v}"
+    );
+    assert!(unit(&v["confidence"]["auroc"]) > 0.5, "{v}");
+    assert!(unit(&v["confidence"]["ece"]) < 0.5, "{v}");
+    assert_eq!(v["confidence"]["ece_bins"], 10);
+    let d = &v["decisions"];
+    let total: u64 = ["answer", "clarify", "handoff"]
+        .iter()
+        .map(|k| d[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 28);
+    if d["answer"].as_u64().unwrap() > 0 {
+        unit(&v["answer_precision"]);
+    }
+    let a = &v["automation"];
+    assert_eq!(a["target_precision"], 0.9);
+    unit(&a["rate"]);
+    if !a["threshold"].is_null() {
+        unit(&a["threshold"]);
+        assert!(unit(&a["precision"]) >= 0.9);
+        assert!(a["answered"].as_u64().unwrap() > 0);
+    }
+    unit(&v["thresholds"]["answer"]);
+    assert!(v["latency_us"]["p50"].as_u64().unwrap() <= v["latency_us"]["p99"].as_u64().unwrap());
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&details)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 28);
+    assert_eq!(lines[0]["line"], 1);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["candidates"].as_array().unwrap().len() <= 10)
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["candidates"].as_array().unwrap().len() > 5),
+        "MRR@10 needs more than a reply's 5 candidates"
+    );
+
+    // The human-readable form names the same figures.
+    let out = wenda()
+        .args(["eval", "--kb"])
+        .arg(sample_kb_path())
+        .arg("--queries")
+        .arg(&queries)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for label in [
+        "top-1",
+        "MRR@10",
+        "AUROC",
+        "ECE",
+        "automation @90%",
+        "read from",
+    ] {
+        assert!(text.contains(label), "{label} missing from\n{text}");
+    }
+}
+
+#[test]
+fn eval_reports_bad_query_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"query\": \"怎么退保\", \"expected\": \"refund\"}\nnot json\n{\"query\": \"x\"}\n",
+    )
+    .unwrap();
+    let kb = kb_dir(&[("a.toml", GOOD_TOML)]);
+    let out = wenda()
+        .args(["eval", "--kb"])
+        .arg(kb.path())
+        .arg("--queries")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.jsonl:2") && err.contains("bad.jsonl:3"),
+        "{err}"
+    );
+
+    // A missing file names the option it was given to.
+    let out = wenda()
+        .args(["eval", "--kb"])
+        .arg(kb.path())
+        .arg("--queries")
+        .arg(dir.path().join("nope.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nope.jsonl does not exist (--queries"),
+        "{err}"
+    );
+
+    // An id the knowledge base does not have.
+    std::fs::write(
+        &bad,
+        "{\"query\": \"怎么退保\", \"expected\": \"refnud\"}\n",
+    )
+    .unwrap();
+    let out = wenda()
+        .args(["eval", "--kb"])
+        .arg(kb.path())
+        .arg("--queries")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"refnud\" is not in the knowledge base"),
+        "{err}"
+    );
+}
+
+#[test]
+fn calibrate_on_queries_then_eval_refuses_the_same_queries() {
+    let kb = kb_dir(&[("a.toml", GOOD_TOML)]);
+    let dir = tempfile::tempdir().unwrap();
+    let queries = dir.path().join("q.jsonl");
+    std::fs::write(
+        &queries,
+        "{\"query\": \"我想退保\", \"expected\": \"refund\"}\n{\"query\": \"撞车了找谁\", \"expected\": \"report\"}\n{\"query\": \"股票怎么买\", \"expected\": null}\n",
+    )
+    .unwrap();
+    let model = dir.path().join("model.json");
+    let out = wenda()
+        .args(["calibrate", "--kb"])
+        .arg(kb.path())
+        .arg("--queries")
+        .arg(&queries)
+        .arg("--out")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m = ConfidenceModel::load(&model).unwrap();
+    assert!(matches!(
+        m.origin,
+        ModelOrigin::Queries {
+            in_kb: 2,
+            out_of_kb: 1,
+            ..
+        }
+    ));
+    let out = wenda()
+        .args(["eval", "--kb"])
+        .arg(kb.path())
+        .arg("--queries")
+        .arg(&queries)
+        .arg("--model")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("fitted on these very queries"), "{err}");
+
+    // Other queries are fine, and the report says where the model came from.
+    let other = dir.path().join("other.jsonl");
+    std::fs::write(
+        &other,
+        "{\"query\": \"退保去哪办\", \"expected\": \"refund\"}\n",
+    )
+    .unwrap();
+    let out = wenda()
+        .args(["eval", "--json", "--kb"])
+        .arg(kb.path())
+        .arg("--queries")
+        .arg(&other)
+        .arg("--model")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["model"]["origin"]["kind"], "queries");
+    assert!(v["model"]["file"].as_str().unwrap().ends_with("model.json"));
+}
+
+#[test]
+fn a_saved_model_named_in_wenda_toml_is_used_and_checked() {
+    // Too few similar questions to self-calibrate: `calibrate` without queries says so.
+    let kb = kb_dir(&[("a.toml", GOOD_TOML)]);
+    let out = wenda()
+        .args(["calibrate", "--kb"])
+        .arg(kb.path())
+        .arg("--out")
+        .arg(kb.path().join("model.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too few similar questions"));
+
+    // A model file named in wenda.toml is loaded with the knowledge base and used.
+    let mut model = ConfidenceModel::builtin();
+    model.calibrator[0] = 0.123;
+    model.knowledge = Some("0000000000000000".into());
+    model.save(kb.path().join("model.json")).unwrap();
+    std::fs::write(
+        kb.path().join("wenda.toml"),
+        "[calibration]\nmodel = \"model.json\"\n",
+    )
+    .unwrap();
+    let loaded = KnowledgeBase::load(kb.path()).unwrap();
+    assert_eq!(loaded.model(), Some(&model));
+    assert!(
+        loaded
+            .warnings()
+            .iter()
+            .any(|w| w.message.contains("refit it with `wenda calibrate`")),
+        "a model fitted on another version of the KB is stale: {:?}",
+        loaded.warnings()
+    );
+    let bot = Bot::build(loaded).unwrap();
+    assert_eq!(bot.model(), &model);
+
+    // Missing or broken files are knowledge errors naming wenda.toml and the fix.
+    std::fs::write(kb.path().join("model.json"), "{\"format\": 1}").unwrap();
+    let err = KnowledgeBase::load(kb.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("wenda.toml") && err.contains("not a wenda confidence model"),
+        "{err}"
+    );
+    std::fs::remove_file(kb.path().join("model.json")).unwrap();
+    let out = wenda()
+        .args(["check", "--kb"])
+        .arg(kb.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wenda.toml:2") && err.contains("does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn evaluate_through_the_library() {
+    let bot = sample_bot();
+    let queries = [
+        LabelledQuery::new("车撞了怎么报案", Some("claim-report")),
+        LabelledQuery::new("今天天气怎么样", None),
+    ];
+    let (report, details) = evaluate(bot, &queries, &|_, _| {}).unwrap();
+    assert_eq!(report.ranking.top1, 1.0);
+    assert_eq!(report.confidence.auroc, Some(1.0));
+    assert_eq!(details[0].rank, Some(0));
+    assert_eq!(details[1].rank, None);
+    // A model fitted on these queries is refused for them.
+    let fitted = bot.fit_model(&queries, "two.jsonl", &|_, _| {}).unwrap();
+    let kb = KnowledgeBase::load(sample_kb_path()).unwrap();
+    let refit = Bot::builder(kb).model(fitted).build().unwrap();
+    let err = evaluate(&refit, &queries, &|_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("two.jsonl"), "{err}");
+}
