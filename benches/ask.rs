@@ -16,7 +16,8 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use wenda::synthetic::{self, LabelledQuestion};
+use wenda::eval::read_queries;
+use wenda::synthetic;
 use wenda::{Bot, KnowledgeBase};
 
 const QUESTIONS: &[&str] = &[
@@ -48,15 +49,6 @@ fn synthetic_variants() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000)
-}
-
-fn read_queries(path: &Path) -> Vec<LabelledQuestion> {
-    std::fs::read_to_string(path)
-        .expect("queries readable")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a labelled question"))
-        .collect()
 }
 
 /// Asks every question once per iteration and checks the replies are replies.
@@ -97,7 +89,7 @@ fn bench_ask(c: &mut Criterion) {
     if let Some(dir) = bq_dev() {
         let bot = Bot::build(KnowledgeBase::load(dir.join("kb.jsonl")).expect("bq-dev loads"))
             .expect("builds");
-        let queries = read_queries(&dir.join("queries.jsonl"));
+        let queries = read_queries(dir.join("queries.jsonl")).expect("bq-dev queries load");
         let texts: Vec<&str> = queries.iter().take(64).map(|q| q.query.as_str()).collect();
         group.bench_function("bq-dev (64 questions)", |b| {
             b.iter(|| ask_all(&bot, &texts))

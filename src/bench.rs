@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::bot::{Bot, BuildStage};
 use crate::error::Result;
+use crate::eval::LabelledQuery;
 use crate::knowledge::KnowledgeBase;
-use crate::synthetic::LabelledQuestion;
 
 /// Options of [`run`].
 #[derive(Debug, Clone)]
@@ -167,7 +167,7 @@ pub struct BuildReport {
 /// When the bot cannot be built, saved or opened.
 pub fn run(
     kb: KnowledgeBase,
-    questions: &[LabelledQuestion],
+    questions: &[LabelledQuery],
     options: &BenchOptions,
     progress: &dyn Fn(&str),
 ) -> Result<BenchReport> {
@@ -216,7 +216,7 @@ pub fn run(
 /// When the index cannot be opened.
 pub fn run_saved(
     dir: &Path,
-    questions: &[LabelledQuestion],
+    questions: &[LabelledQuery],
     options: &BenchOptions,
     progress: &dyn Fn(&str),
 ) -> Result<BenchReport> {

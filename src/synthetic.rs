@@ -24,25 +24,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::Result;
+use crate::eval::LabelledQuery;
 use crate::knowledge::{Entry, KnowledgeBase};
 use crate::stable_hash::splitmix64;
 use crate::text::{Analyzer, Lexicon};
 
 /// Share of [`questions`] that ask about something the knowledge base does not hold.
 pub const OUT_OF_KB_SHARE: f64 = 0.2;
-
-/// A question with the entry that answers it (`None`: it should not be answered), in the
-/// format of labelled query files (`{"query": "…", "expected": "id" | null}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LabelledQuestion {
-    /// The customer's question.
-    pub query: String,
-    /// The id of the entry that answers it, or `None`.
-    pub expected: Option<String>,
-}
 
 /// Deterministic pseudo-random numbers (SplitMix64).
 struct Rng(u64);
@@ -186,7 +175,7 @@ pub fn knowledge_base(source: &KnowledgeBase, variants: usize, seed: u64) -> Res
 /// character dropped, or a word swapped with its neighbour, as customers type), labelled
 /// with their entry; the rest ([`OUT_OF_KB_SHARE`]) are built the same way but about a
 /// topic word the knowledge base does not contain, labelled `None`.
-pub fn questions(kb: &KnowledgeBase, n: usize, seed: u64) -> Vec<LabelledQuestion> {
+pub fn questions(kb: &KnowledgeBase, n: usize, seed: u64) -> Vec<LabelledQuery> {
     let analyzer = Analyzer::new(&Lexicon::default());
     let templates = templates(kb, &analyzer);
     let mut used: HashSet<String> = HashSet::new();
@@ -213,10 +202,10 @@ pub fn questions(kb: &KnowledgeBase, n: usize, seed: u64) -> Vec<LabelledQuestio
         } else {
             (v.clone(), Some(kb.entries()[e].id.clone()))
         };
-        out.push(LabelledQuestion {
-            query: perturb(&text, &mut rng),
-            expected,
-        });
+        out.push(LabelledQuery::new(
+            perturb(&text, &mut rng),
+            expected.as_deref(),
+        ));
     }
     out
 }

@@ -1,6 +1,6 @@
 //! `wenda bench`: latency, throughput, build and open time, memory.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -8,9 +8,10 @@ use serde::Serialize;
 use wenda::Error;
 use wenda::bench::{BenchOptions, BenchReport, Latency};
 use wenda::config::VectorSearch;
-use wenda::synthetic::{self, LabelledQuestion};
+use wenda::eval::read_queries;
+use wenda::synthetic;
 
-use super::kb::{KbArg, load};
+use super::kb::{KbArg, load, missing_as};
 
 /// Measure speed and memory: build, save and open the index, then ask questions on one
 /// thread and on several.
@@ -81,7 +82,10 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let progress = |phase: &str| eprintln!("bench: {phase}");
     if let Some(dir) = &args.index {
         let (questions, label) = match &args.queries {
-            Some(path) => (read_questions(path)?, path.display().to_string()),
+            Some(path) => (
+                read_queries(path).map_err(missing_as("--queries"))?,
+                path.display().to_string(),
+            ),
             None => {
                 let bot = wenda::Bot::open(dir)?;
                 let q = synthetic::questions(bot.knowledge(), 1000, args.seed);
@@ -112,7 +116,10 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         kb = kb.with_config(config)?;
     }
     let (questions, queries_label) = match &args.queries {
-        Some(path) => (read_questions(path)?, path.display().to_string()),
+        Some(path) => (
+            read_queries(path).map_err(missing_as("--queries"))?,
+            path.display().to_string(),
+        ),
         None => (
             synthetic::questions(&kb, 1000, args.seed),
             format!("1000 generated (seed {})", args.seed),
@@ -225,27 +232,4 @@ fn print_table(kb: &str, queries: &str, r: &BenchReport) {
             "hnsw vs exact"
         ),
     }
-}
-
-/// Reads a labelled question file (JSON Lines), naming the line of any bad record.
-fn read_questions(path: &Path) -> Result<Vec<LabelledQuestion>, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let q: LabelledQuestion = serde_json::from_str(line).map_err(|e| {
-            Error::Config(format!(
-                "{}:{}: not a labelled question ({{\"query\": \"…\", \"expected\": \"id\" | null}}): {e}",
-                path.display(),
-                i + 1
-            ))
-        })?;
-        out.push(q);
-    }
-    if out.is_empty() {
-        return Err(Error::Config(format!("{}: no questions", path.display())));
-    }
-    Ok(out)
 }
