@@ -143,6 +143,21 @@ pub struct BenchReport {
     pub peak_rss_serve: Option<u64>,
 }
 
+/// The questions [`run_saved`] asks.
+#[derive(Debug, Clone, Copy)]
+pub enum Questions<'a> {
+    /// These.
+    Given(&'a [LabelledQuery]),
+    /// Generated from the saved knowledge base once it is open (see
+    /// [`synthetic::questions`](crate::synthetic::questions)).
+    Generated {
+        /// How many.
+        count: usize,
+        /// Seed of the generator.
+        seed: u64,
+    },
+}
+
 /// How the index was built, when [`run`] built it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BuildReport {
@@ -201,7 +216,8 @@ pub fn run(
     };
     drop(built);
     reset_peak_rss();
-    let result = saved.and_then(|_| run_saved(&dir, questions, options, progress));
+    let result =
+        saved.and_then(|_| run_saved(&dir, Questions::Given(questions), options, progress));
     if temporary {
         let _ignored = std::fs::remove_dir_all(&dir);
     }
@@ -216,7 +232,7 @@ pub fn run(
 /// When the index cannot be opened.
 pub fn run_saved(
     dir: &Path,
-    questions: &[LabelledQuery],
+    questions: Questions<'_>,
     options: &BenchOptions,
     progress: &dyn Fn(&str),
 ) -> Result<BenchReport> {
@@ -226,6 +242,15 @@ pub fn run_saved(
     let bot = Bot::open(dir)?;
     let open_s = started.elapsed().as_secs_f64();
     let peak_rss_open = peak_rss();
+    let generated;
+    let questions = match questions {
+        Questions::Given(q) => q,
+        Questions::Generated { count, seed } => {
+            progress("generating questions");
+            generated = crate::synthetic::questions(bot.knowledge(), count, seed);
+            &generated[..]
+        }
+    };
     let texts: Vec<&str> = questions.iter().map(|q| q.query.as_str()).collect();
     let asks = options.min_asks.max(texts.len());
     progress("asking (warm-up)");

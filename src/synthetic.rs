@@ -137,7 +137,8 @@ fn swap(text: &str, words: &[String], by: &[&str]) -> String {
 }
 
 /// A knowledge base of at least `variants` question variants recombined from `source`
-/// (see the module docs), with `source`'s lexicon, triggers and options.
+/// (see the module docs), with `source`'s lexicon, triggers, small talk and options (but
+/// not its saved confidence model: the synthetic knowledge base is calibrated on itself).
 ///
 /// # Errors
 /// [`Error::Knowledge`](crate::Error::Knowledge) if the generated entries do not validate
@@ -167,8 +168,12 @@ pub fn knowledge_base(source: &KnowledgeBase, variants: usize, seed: u64) -> Res
     }
     let kb = KnowledgeBase::from_entries(entries)?
         .with_lexicon(source.lexicon().clone())
-        .with_triggers(source.triggers().clone());
-    kb.with_config(source.config().clone())
+        .with_triggers(source.triggers().clone())
+        .with_smalltalk(source.smalltalk().clone());
+    // A saved confidence model belongs to the source; the synthetic KB fits its own.
+    let mut config = source.config().clone();
+    config.calibration.model = None;
+    kb.with_config(config)
 }
 
 /// `n` questions about `kb`: about 80% are variants of its entries with a small change (a

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use wenda::Error;
-use wenda::bench::{BenchOptions, BenchReport, Latency};
+use wenda::bench::{BenchOptions, BenchReport, Latency, Questions};
 use wenda::config::VectorSearch;
 use wenda::eval::read_queries;
 use wenda::synthetic;
@@ -81,18 +81,21 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     };
     let progress = |phase: &str| eprintln!("bench: {phase}");
     if let Some(dir) = &args.index {
-        let (questions, label) = match &args.queries {
-            Some(path) => (
-                read_queries(path).map_err(missing_as("--queries"))?,
-                path.display().to_string(),
-            ),
-            None => {
-                let bot = wenda::Bot::open(dir)?;
-                let q = synthetic::questions(bot.knowledge(), 1000, args.seed);
-                (q, format!("1000 generated (seed {})", args.seed))
-            }
+        let given = match &args.queries {
+            Some(path) => Some(read_queries(path).map_err(missing_as("--queries"))?),
+            None => None,
         };
-        let report = wenda::bench::run_saved(dir, &questions, &options, &progress)?;
+        let (questions, label) = match (&given, &args.queries) {
+            (Some(q), Some(path)) => (Questions::Given(q), path.display().to_string()),
+            _ => (
+                Questions::Generated {
+                    count: 1000,
+                    seed: args.seed,
+                },
+                format!("1000 generated (seed {})", args.seed),
+            ),
+        };
+        let report = wenda::bench::run_saved(dir, questions, &options, &progress)?;
         return output(&args, dir.display().to_string(), &label, &report);
     }
     let source = load(&args.kb)?;
