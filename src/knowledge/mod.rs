@@ -293,12 +293,16 @@ impl KnowledgeBase {
     /// unchanged files give the same hash on every machine; a saved index records it to
     /// tell whether it is still up to date.
     pub fn content_hash(&self) -> u64 {
+        // The saved model's file is resolved against the knowledge directory when loaded;
+        // its content is hashed, its location is not.
+        let mut config = self.config.clone();
+        config.calibration.model = None;
         let content = Content {
             entries: &self.entries,
             lexicon: &self.lexicon,
             triggers: &self.triggers,
             smalltalk: &self.smalltalk,
-            config: &self.config,
+            config: &config,
             model: self.model.as_ref(),
         };
         // Serializing plain data to a Vec cannot fail; an empty hash input would only make

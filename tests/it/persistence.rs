@@ -233,3 +233,24 @@ fn an_index_built_with_a_custom_embedder_needs_that_embedder() {
     let opened = Bot::open_with_embedder(dir.path(), Arc::new(Buckets(32))).unwrap();
     assert_same_replies(&bot, &opened, &["车撞了怎么报案", "退保流程"]);
 }
+
+#[test]
+fn the_same_knowledge_base_by_another_path_keeps_its_hash() {
+    let sample = super::common::sample_kb_path();
+    let absolute = KnowledgeBase::load(&sample).unwrap();
+    let relative_path = sample
+        .strip_prefix(std::env::current_dir().unwrap())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| sample.join("."));
+    let relative = KnowledgeBase::load(&relative_path).unwrap();
+    assert_eq!(absolute.content_hash(), relative.content_hash());
+    let moved = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(&sample).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            fs::copy(&path, moved.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let copy = KnowledgeBase::load(moved.path()).unwrap();
+    assert_eq!(copy.content_hash(), absolute.content_hash(), "a moved copy");
+}
