@@ -54,6 +54,12 @@ impl Rng {
 /// Words of 2–4 Chinese characters from OpenCC's phrase list that `used` does not hold,
 /// sorted and distinct.
 fn fresh_words(used: &HashSet<String>) -> Vec<&'static str> {
+    general_words(|w| used.contains(w))
+}
+
+/// General Chinese words (2–4 characters, from OpenCC's phrase list inside `hanconv`) for
+/// which `known` is false, sorted and distinct: vocabulary to make up questions with.
+pub(crate) fn general_words(known: impl Fn(&str) -> bool) -> Vec<&'static str> {
     let mut words: Vec<&'static str> = hanconv::RawDictionary::STPhrases
         .iter()
         .map(|(simplified, _)| simplified)
@@ -61,7 +67,7 @@ fn fresh_words(used: &HashSet<String>) -> Vec<&'static str> {
             let n = w.chars().count();
             (2..=4).contains(&n)
                 && w.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-                && !used.contains(*w)
+                && !known(w)
         })
         .collect();
     words.sort_unstable();

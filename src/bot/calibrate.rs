@@ -189,19 +189,7 @@ pub(crate) fn self_calibrate(
 
 /// General words (2–4 Chinese characters) that no question of the knowledge base contains.
 fn foreign_words(bot: &Bot) -> Vec<&'static str> {
-    let mut words: Vec<&'static str> = hanconv::RawDictionary::STPhrases
-        .iter()
-        .map(|(simplified, _)| simplified)
-        .filter(|w| {
-            let n = w.chars().count();
-            (2..=4).contains(&n)
-                && w.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-                && bot.corpus.term_idf(w).is_none()
-        })
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words
+    crate::synthetic::general_words(|w| bot.corpus.term_idf(w).is_some())
 }
 
 /// `n` made-up off-topic questions: held-out questions whose distinctive words (those found

@@ -53,6 +53,21 @@ impl FieldKind {
             }
         }
     }
+
+    /// [`tokens`](Self::tokens) in tantivy's form, numbered by position.
+    fn tantivy_tokens(self, a: &Analysis) -> Vec<Token> {
+        self.tokens(a)
+            .into_iter()
+            .enumerate()
+            .map(|(position, text)| Token {
+                offset_from: 0,
+                offset_to: 0,
+                position,
+                text,
+                position_length: 1,
+            })
+            .collect()
+    }
 }
 
 /// A tantivy tokenizer running wenda's analyzer. Cloning shares the dictionary.
@@ -86,20 +101,7 @@ impl Tokenizer for WendaTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let analysis = self.analyzer.analyze(text);
-        let tokens = self
-            .kind
-            .tokens(&analysis)
-            .into_iter()
-            .enumerate()
-            .map(|(position, text)| Token {
-                offset_from: 0,
-                offset_to: 0,
-                position,
-                text,
-                position_length: 1,
-            })
-            .collect();
+        let tokens = self.kind.tantivy_tokens(&self.analyzer.analyze(text));
         VecTokenStream { tokens, next: 0 }
     }
 }
@@ -114,21 +116,9 @@ enum Storage {
 
 /// Tokens as tantivy stores them, from an already analyzed question.
 fn pre_tokenized(a: &Analysis, kind: FieldKind) -> PreTokenizedString {
-    let tokens = kind
-        .tokens(a)
-        .into_iter()
-        .enumerate()
-        .map(|(position, text)| Token {
-            offset_from: 0,
-            offset_to: 0,
-            position,
-            text,
-            position_length: 1,
-        })
-        .collect();
     PreTokenizedString {
         text: a.normalized.clone(),
-        tokens,
+        tokens: kind.tantivy_tokens(a),
     }
 }
 

@@ -144,18 +144,7 @@ pub(crate) fn logistic_signed(
     loop {
         let sub = x.select(ndarray::Axis(1), &active);
         let w = logistic(&sub, y, sample_weight, l2);
-        let wrong: Vec<usize> = active
-            .iter()
-            .enumerate()
-            .filter(
-                |&(k, &col)| match signs.get(col).copied().unwrap_or(Sign::Free) {
-                    Sign::Positive => w[k] < 0.0,
-                    Sign::Negative => w[k] > 0.0,
-                    Sign::Free => false,
-                },
-            )
-            .map(|(_, &col)| col)
-            .collect();
+        let wrong = sign_violations(&active, &w, signs);
         if wrong.is_empty() || active.is_empty() {
             let mut full = vec![0.0; p + 1];
             for (k, &col) in active.iter().enumerate() {
@@ -166,6 +155,22 @@ pub(crate) fn logistic_signed(
         }
         active.retain(|c| !wrong.contains(c));
     }
+}
+
+/// The columns of `active` whose weight (`w[k]` for `active[k]`) has the wrong sign.
+fn sign_violations(active: &[usize], w: &[f64], signs: &[Sign]) -> Vec<usize> {
+    active
+        .iter()
+        .enumerate()
+        .filter(
+            |&(k, &col)| match signs.get(col).copied().unwrap_or(Sign::Free) {
+                Sign::Positive => w[k] < 0.0,
+                Sign::Negative => w[k] > 0.0,
+                Sign::Free => false,
+            },
+        )
+        .map(|(_, &col)| col)
+        .collect()
 }
 
 /// Fits a conditional-logit (softmax) ranker: for each group of candidates (rows of
@@ -183,18 +188,7 @@ pub(crate) fn softmax_signed(
     let mut active: Vec<usize> = (0..p).collect();
     loop {
         let w = softmax_newton(groups, &active, l2);
-        let wrong: Vec<usize> = active
-            .iter()
-            .enumerate()
-            .filter(
-                |&(k, &col)| match signs.get(col).copied().unwrap_or(Sign::Free) {
-                    Sign::Positive => w[k] < 0.0,
-                    Sign::Negative => w[k] > 0.0,
-                    Sign::Free => false,
-                },
-            )
-            .map(|(_, &col)| col)
-            .collect();
+        let wrong = sign_violations(&active, &w, signs);
         if wrong.is_empty() || active.is_empty() {
             let mut full = vec![0.0; p + 1];
             for (k, &col) in active.iter().enumerate() {

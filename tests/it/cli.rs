@@ -1,13 +1,9 @@
 //! The `wenda` binary, run as a curator would.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use super::common::{GOOD_TOML, kb_dir, sample_kb_path};
-
-fn wenda() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wenda"))
-}
+use super::common::{GOOD_TOML, kb_dir, sample_kb_path, wenda};
 
 #[test]
 fn ask_json_on_the_sample_kb() {

@@ -53,3 +53,8 @@ question = "车险出险后怎么报案？"
 similar = ["车撞了怎么报案", "出了事故找谁报案", "理赔报案电话多少"]
 answer = "请拨打客服热线报案。"
 "#;
+
+/// The `wenda` binary, ready for arguments.
+pub fn wenda() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wenda"))
+}

@@ -1,16 +1,10 @@
 //! `wenda eval` and `wenda calibrate`, run as a curator would, and the saved-model options.
 
-use std::process::Command;
-
 use wenda::eval::{LabelledQuery, evaluate};
 use wenda::rank::{ConfidenceModel, ModelOrigin};
 use wenda::{Bot, KnowledgeBase};
 
-use super::common::{GOOD_TOML, kb_dir, sample_bot, sample_kb_path};
-
-fn wenda() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wenda"))
-}
+use super::common::{GOOD_TOML, kb_dir, sample_bot, sample_kb_path, wenda};
 
 /// Every fifth line of the sample KB's query file: 28 queries, 5 of them out of the KB.
 fn small_query_file(dir: &std::path::Path) -> std::path::PathBuf {
