@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::bot::{Bot, BuildStage};
 use crate::error::Result;
-use crate::eval::LabelledQuery;
 use crate::knowledge::KnowledgeBase;
+use crate::queries::LabelledQuery;
+pub use crate::stats::Latency;
 
 /// Options of [`run`].
 #[derive(Debug, Clone)]
@@ -41,50 +42,6 @@ impl Default for BenchOptions {
     }
 }
 
-/// Latency percentiles, in microseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Latency {
-    /// Median.
-    pub p50: f64,
-    /// 90th percentile.
-    pub p90: f64,
-    /// 99th percentile.
-    pub p99: f64,
-    /// Mean.
-    pub mean: f64,
-    /// Slowest.
-    pub max: f64,
-}
-
-impl Latency {
-    /// Percentiles of `samples` (nearest rank); all zero when there are none.
-    pub fn of(samples: &mut [Duration]) -> Latency {
-        if samples.is_empty() {
-            return Latency {
-                p50: 0.0,
-                p90: 0.0,
-                p99: 0.0,
-                mean: 0.0,
-                max: 0.0,
-            };
-        }
-        samples.sort_unstable();
-        let us = |d: Duration| d.as_secs_f64() * 1e6;
-        let at = |q: f64| {
-            let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
-            us(samples[rank - 1])
-        };
-        let total: f64 = samples.iter().map(|&d| us(d)).sum();
-        Latency {
-            p50: at(0.50),
-            p90: at(0.90),
-            p99: at(0.99),
-            mean: total / samples.len() as f64,
-            max: us(samples[samples.len() - 1]),
-        }
-    }
-}
-
 /// HNSW against exact search on the same vectors.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VectorComparison {
@@ -100,6 +57,50 @@ pub struct VectorComparison {
     pub exact: Latency,
     /// Exact p50 divided by HNSW p50 (above 1: HNSW is faster).
     pub speedup: f64,
+}
+
+/// Compares the HNSW graph with exact brute-force cosine search over the same vectors:
+/// for each question, the share of the exact `k` nearest variants that HNSW also
+/// returns (at the configured `hnsw_ef`), and the time each search takes. `None` when
+/// the bot searches exactly (no graph), when `k` is 0, or when no question has a
+/// vector.
+pub fn compare_vector_search(bot: &Bot, questions: &[&str], k: usize) -> Option<VectorComparison> {
+    if !bot.uses_hnsw() || k == 0 {
+        return None;
+    }
+    let ef = bot.config().retrieval.hnsw_ef.max(k);
+    let (mut hnsw, mut exact) = (Vec::new(), Vec::new());
+    let mut recall = 0.0;
+    for q in questions {
+        let v = bot.embedder().embed(&bot.analyzer().analyze(q));
+        if v.iter().all(|&x| x == 0.0) {
+            continue;
+        }
+        let t = Instant::now();
+        let approx = bot.vectors().search(&v, k, ef, None);
+        hnsw.push(t.elapsed());
+        let t = Instant::now();
+        let truth = bot.vectors().exact(&v, k, None);
+        exact.push(t.elapsed());
+        let found = truth
+            .iter()
+            .filter(|(id, _)| approx.iter().any(|(a, _)| a == id))
+            .count();
+        recall += found as f64 / truth.len().max(1) as f64;
+    }
+    if hnsw.is_empty() {
+        return None;
+    }
+    let n = hnsw.len() as f64;
+    let (hnsw, exact) = (Latency::of(&mut hnsw), Latency::of(&mut exact));
+    Some(VectorComparison {
+        k,
+        ef,
+        recall: recall / n,
+        speedup: exact.p50 as f64 / (hnsw.p50 as f64).max(1e-9),
+        hnsw,
+        exact,
+    })
 }
 
 /// Everything `wenda bench` reports.
@@ -278,7 +279,7 @@ pub fn run_saved(
     progress("asking on several threads");
     let many = throughput(&bot, &texts, asks, threads);
     progress("comparing vector search with exact search");
-    let vector = bot.compare_vector_search(&texts, options.k);
+    let vector = compare_vector_search(&bot, &texts, options.k);
     let qps = |n: usize, d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
     let (qps_1, qps_n) = (qps(samples.len(), one), qps(asks, many));
     Ok(BenchReport {
@@ -357,18 +358,3 @@ fn reset_peak_rss() {
     let _ignored = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_by_nearest_rank() {
-        let mut d: Vec<Duration> = (1..=100).rev().map(Duration::from_micros).collect();
-        let l = Latency::of(&mut d);
-        assert_eq!((l.p50, l.p90, l.p99, l.max), (50.0, 90.0, 99.0, 100.0));
-        assert!((l.mean - 50.5).abs() < 1e-9);
-        assert_eq!(Latency::of(&mut []).p50, 0.0);
-        let mut one = vec![Duration::from_micros(7)];
-        assert_eq!(Latency::of(&mut one).p99, 7.0);
-    }
-}

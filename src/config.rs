@@ -53,7 +53,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::reply::Priority;
+use crate::error::{Error, Result};
+use crate::priority::Priority;
 
 /// All options. `Config::default()` is the documented default of every key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -281,7 +282,7 @@ pub struct CalibrationOptions {
     /// Held-out questions needed for `auto` to fit. Default 40.
     pub min_examples: usize,
     /// A confidence model saved by `wenda calibrate` (or
-    /// [`ConfidenceModel::save`](crate::rank::ConfidenceModel::save)), relative to the
+    /// [`ConfidenceModel::save`](crate::model::ConfidenceModel::save)), relative to the
     /// knowledge directory. When set, the bot uses it instead of fitting one at build, and
     /// `mode` is ignored. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -412,12 +413,12 @@ impl Config {
     }
 
     /// `Ok` when [`problems`](Self::problems) is empty, else an [`Error::Config`](crate::Error::Config).
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn validate(&self) -> Result<()> {
         let problems = self.problems();
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(crate::Error::Config(problems.join("; ")))
+            Err(Error::Config(problems.join("; ")))
         }
     }
 }

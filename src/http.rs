@@ -28,11 +28,12 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::conversation::Customer;
+use crate::conversation::ConversationState;
 use crate::error::Error;
+use crate::ids::conversation_id;
 use crate::knowledge::Channel;
-use crate::reply::Reply;
-use crate::service::Service;
+use crate::reply::{Customer, Reply};
+use crate::service::{ReloadReport, Service};
 
 /// Longest conversation id accepted.
 const MAX_CONVERSATION_ID: usize = 128;
@@ -220,7 +221,7 @@ async fn ask(
             ));
         }
         Some(id) => id,
-        None => crate::ids::conversation_id(),
+        None => conversation_id(),
     };
     let c = req.customer.unwrap_or_default();
     let customer = Customer {
@@ -246,9 +247,7 @@ async fn feedback(
     Ok(Json(json!({"recorded": true})))
 }
 
-async fn reload(
-    State(service): State<Arc<Service>>,
-) -> Result<Json<crate::ReloadReport>, ApiError> {
+async fn reload(State(service): State<Arc<Service>>) -> Result<Json<ReloadReport>, ApiError> {
     let result = tokio::task::spawn_blocking(move || service.reload())
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
@@ -264,7 +263,7 @@ async fn health(State(service): State<Arc<Service>>) -> Json<serde_json::Value> 
 async fn conversation(
     State(service): State<Arc<Service>>,
     Path(id): Path<String>,
-) -> Result<Json<crate::ConversationState>, ApiError> {
+) -> Result<Json<ConversationState>, ApiError> {
     match service.conversation(&id).map_err(service_error)? {
         Some(state) => Ok(Json(state)),
         None => Err(ApiError::new(

@@ -42,11 +42,16 @@ pub mod bench;
 mod bot;
 pub mod embed;
 mod index;
+mod model;
 mod policy;
+mod priority;
+mod queries;
 pub mod rank;
 mod reply;
+mod retrieve;
 mod serde_sorted;
 mod stable_hash;
+mod stats;
 pub mod synthetic;
 
 pub use bot::{AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, Progress};

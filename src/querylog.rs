@@ -22,12 +22,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::conversation::Customer;
 use crate::error::{Error, Result};
 use crate::ids::now_ms;
 use crate::knowledge::Channel;
 use crate::mask::mask_pii;
-use crate::reply::{Decision, HandoffReason, Priority, Reply};
+use crate::priority::Priority;
+use crate::reply::{Customer, Decision, HandoffReason, Reply};
 
 /// A candidate as logged: entry and confidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -29,12 +29,12 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use crate::bot::Bot;
-use crate::conversation::{ConversationState, ConversationStore, Customer, MemoryStore};
+use crate::conversation::{ConversationState, ConversationStore, MemoryStore};
 use crate::error::{Error, Result};
 use crate::ids::now_ms;
 use crate::knowledge::KnowledgeBase;
 use crate::querylog::{LogEvent, QueryLog, Recorder};
-use crate::reply::Reply;
+use crate::reply::{Customer, Reply};
 
 type Source = Box<dyn Fn() -> Result<Bot> + Send + Sync>;
 

@@ -25,54 +25,18 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::Result;
-use crate::eval::LabelledQuery;
 use crate::knowledge::{Entry, KnowledgeBase};
-use crate::stable_hash::splitmix64;
-use crate::text::{Analyzer, Lexicon};
+use crate::queries::LabelledQuery;
+use crate::stable_hash::Rng;
+use crate::text::{Analyzer, Lexicon, general_words};
 
 /// Share of [`questions`] that ask about something the knowledge base does not hold.
 pub const OUT_OF_KB_SHARE: f64 = 0.2;
-
-/// Deterministic pseudo-random numbers (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = splitmix64(self.0);
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
 
 /// Words of 2–4 Chinese characters from OpenCC's phrase list that `used` does not hold,
 /// sorted and distinct.
 fn fresh_words(used: &HashSet<String>) -> Vec<&'static str> {
     general_words(|w| used.contains(w))
-}
-
-/// General Chinese words (2–4 characters, from OpenCC's phrase list inside `hanconv`) for
-/// which `known` is false, sorted and distinct: vocabulary to make up questions with.
-pub(crate) fn general_words(known: impl Fn(&str) -> bool) -> Vec<&'static str> {
-    let mut words: Vec<&'static str> = hanconv::RawDictionary::STPhrases
-        .iter()
-        .map(|(simplified, _)| simplified)
-        .filter(|w| {
-            let n = w.chars().count();
-            (2..=4).contains(&n)
-                && w.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-                && !known(w)
-        })
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words
 }
 
 /// Topic words swapped per synthetic entry.
@@ -154,7 +118,7 @@ pub fn knowledge_base(source: &KnowledgeBase, variants: usize, seed: u64) -> Res
     let templates = templates(source, &analyzer);
     let used: HashSet<String> = templates.iter().flat_map(|t| t.words.clone()).collect();
     let words = fresh_words(&used);
-    let mut rng = Rng(seed ^ 0x5717_7e71_c0de);
+    let mut rng = Rng::new(seed ^ 0x5717_7e71_c0de);
     let mut entries = Vec::new();
     let mut made = 0;
     while made < variants && !templates.is_empty() && !words.is_empty() {
@@ -196,7 +160,7 @@ pub fn questions(kb: &KnowledgeBase, n: usize, seed: u64) -> Vec<LabelledQuery> 
         }
     }
     let words = fresh_words(&used);
-    let mut rng = Rng(seed ^ 0x9e57_1045);
+    let mut rng = Rng::new(seed ^ 0x9e57_1045);
     let mut out = Vec::with_capacity(n);
     if templates.is_empty() {
         return out;
@@ -206,7 +170,7 @@ pub fn questions(kb: &KnowledgeBase, n: usize, seed: u64) -> Vec<LabelledQuery> 
         let t = &templates[e];
         let v = &t.variants[rng.below(t.variants.len())];
         let out_of_kb =
-            !words.is_empty() && (rng.next() % 1000) < (OUT_OF_KB_SHARE * 1000.0) as u64;
+            !words.is_empty() && (rng.next_u64() % 1000) < (OUT_OF_KB_SHARE * 1000.0) as u64;
         let (text, expected) = if out_of_kb {
             let by = [words[rng.below(words.len())]];
             (swap(v, &t.words[..t.words.len().min(1)], &by), None)

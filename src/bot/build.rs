@@ -15,8 +15,8 @@ use crate::embed::{Embedder, NgramEmbedder};
 use crate::error::{Error, Result};
 use crate::index::{Corpus, LexicalIndex, VectorIndex};
 use crate::knowledge::KnowledgeBase;
+use crate::model::ConfidenceModel;
 use crate::policy::Policy;
-use crate::rank::ConfidenceModel;
 use crate::text::{Analysis, Analyzer};
 
 /// What [`BotBuilder::build_or_open`] did.

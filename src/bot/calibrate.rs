@@ -21,12 +21,13 @@ use rayon::prelude::*;
 
 use super::{Bot, Scored};
 use crate::embed::{Embedder, NgramEmbedder};
-use crate::error::Result;
+use crate::error::{Error, Problem, Result};
 use crate::index::{Holdout, VariantId};
-use crate::rank::ConfidenceModel;
+use crate::model::{ConfidenceModel, ModelOrigin};
+use crate::queries::{LabelledQuery, fingerprint};
 use crate::rank::fit::{Example, Kind, fit};
-use crate::stable_hash::{fnv1a, splitmix64};
-use crate::text::Analysis;
+use crate::stable_hash::{Rng, fnv1a, splitmix64};
+use crate::text::{Analysis, general_words};
 
 /// Share of entries (in percent) held out whole, to learn "not in the knowledge base".
 const OUT_OF_KB_PERCENT: u64 = 15;
@@ -189,7 +190,7 @@ pub(crate) fn self_calibrate(
 
 /// General words (2–4 Chinese characters) that no question of the knowledge base contains.
 fn foreign_words(bot: &Bot) -> Vec<&'static str> {
-    crate::synthetic::general_words(|w| bot.corpus.term_idf(w).is_some())
+    general_words(|w| bot.corpus.term_idf(w).is_some())
 }
 
 /// `n` made-up off-topic questions: held-out questions whose distinctive words (those found
@@ -220,7 +221,7 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
     own.sort_unstable();
     own.dedup();
     let mut out = Vec::with_capacity(n);
-    let mut state: u64 = 0x0ff7_091c;
+    let mut rng = Rng::new(0x0ff7_091c);
     for p in probes.iter().filter(|p| p.correct.is_some()) {
         if out.len() == n {
             break;
@@ -237,14 +238,14 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
         let mut replaced = 0;
         let mut text = String::new();
         for (i, (t, &d)) in frame.terms.iter().zip(&distinctive).enumerate() {
-            state = splitmix64(state);
-            if d && (i == must || state % 5 < 3) {
-                state = splitmix64(state);
+            let roll = rng.next_u64();
+            if d && (i == must || roll % 5 < 3) {
+                let pick = rng.next_u64();
                 let word = if borrow {
-                    let (entry, w) = own[(state % own.len() as u64) as usize];
+                    let (entry, w) = own[(pick % own.len() as u64) as usize];
                     if entry == source { t.as_str() } else { w }
                 } else {
-                    words[(state % words.len() as u64) as usize]
+                    words[(pick % words.len() as u64) as usize]
                 };
                 replaced += usize::from(word != t.as_str());
                 text.push_str(word);
@@ -286,7 +287,7 @@ fn even_out_entries(examples: &mut [Example]) {
 /// should not be answered, none) is what the ranker and calibrator learn.
 pub(crate) fn fit_on_queries(
     bot: &Bot,
-    queries: &[crate::eval::LabelledQuery],
+    queries: &[LabelledQuery],
     file: &str,
     progress: &dyn Fn(usize, usize),
 ) -> Result<ConfidenceModel> {
@@ -319,9 +320,9 @@ pub(crate) fn fit_on_queries(
         }
     }
     progress(queries.len(), queries.len());
-    let origin = crate::rank::ModelOrigin::Queries {
+    let origin = ModelOrigin::Queries {
         file: file.to_string(),
-        fingerprint: crate::eval::fingerprint(queries),
+        fingerprint: fingerprint(queries),
         in_kb,
         out_of_kb,
     };
@@ -386,21 +387,21 @@ impl Bot {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Queries`](crate::Error::Queries) when an `expected` id is not in the
+    /// [`Error::Queries`](Error::Queries) when an `expected` id is not in the
     /// knowledge base or no query has one; an index error if searching fails.
     pub fn fit_model(
         &self,
-        queries: &[crate::eval::LabelledQuery],
+        queries: &[LabelledQuery],
         file: &str,
         progress: &dyn Fn(usize, usize),
     ) -> Result<ConfidenceModel> {
         let kb = self.knowledge();
-        let mut problems: Vec<crate::Problem> = queries
+        let mut problems: Vec<Problem> = queries
             .iter()
             .filter_map(|q| {
                 let id = q.expected.as_deref()?;
                 kb.entry(id).is_none().then(|| {
-                    crate::Problem::error(
+                    Problem::error(
                         file,
                         format!("`expected` entry \"{id}\" is not in the knowledge base"),
                     )
@@ -409,13 +410,13 @@ impl Bot {
             })
             .collect();
         if problems.is_empty() && queries.iter().all(|q| q.expected.is_none()) {
-            problems.push(crate::Problem::error(
+            problems.push(Problem::error(
                 file,
                 "no query has an expected entry, so there is nothing to learn the ranking from",
             ));
         }
         if !problems.is_empty() {
-            return Err(crate::Error::Queries(problems));
+            return Err(Error::Queries(problems));
         }
         fit_on_queries(self, queries, file, progress)
     }

@@ -3,7 +3,6 @@
 mod build;
 mod calibrate;
 mod persist;
-mod vector_check;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -13,17 +12,20 @@ use std::time::Instant;
 pub use build::{BotBuilder, BuildStage, IndexOrigin, Progress};
 pub use persist::IndexStatus;
 
+use crate::channel;
+use crate::config::{Config, Thresholds};
 use crate::embed::{Embedder, NgramEmbedder};
 use crate::error::Result;
+use crate::ids::reply_id;
 use crate::index::{Corpus, Holdout, LexicalIndex, VariantId, VectorIndex};
 use crate::knowledge::{Channel, Entry, KnowledgeBase};
-use crate::policy::Policy;
-use crate::rank::{ConfidenceModel, Features, QueryView, entry_features, fit::score_candidates};
-use crate::reply::{Candidate, Decision, HandoffReason, Priority, Reply};
-use crate::text::{Analysis, Analyzer};
+use crate::model::{ConfidenceModel, Features};
+use crate::policy::{Policy, turn, without_trigger};
+use crate::rank::{QueryView, entry_features, fit::score_candidates};
+use crate::reply::{Candidate, Customer, Decision, Reply, attach_handoff};
+use crate::retrieve::{Found, Indexes};
+use crate::text::{Analysis, Analyzer, normalize};
 
-/// Constant of reciprocal-rank fusion: 1 / (K + rank).
-const RRF_K: f64 = 60.0;
 /// Candidates carried in a reply.
 pub(crate) const REPLY_CANDIDATES: usize = 5;
 /// Characters of a message used for matching; a longer message is matched on its start
@@ -112,7 +114,7 @@ impl Bot {
     }
 
     /// The options in force.
-    pub fn config(&self) -> &crate::Config {
+    pub fn config(&self) -> &Config {
         self.policy.config()
     }
 
@@ -132,6 +134,11 @@ impl Bot {
         self.vectors.is_hnsw()
     }
 
+    /// The vector index (for comparing its search with exact search).
+    pub(crate) fn vectors(&self) -> &VectorIndex {
+        &self.vectors
+    }
+
     /// The text pipeline in use.
     pub fn analyzer(&self) -> &Analyzer {
         &self.analyzer
@@ -144,7 +151,7 @@ impl Bot {
 
     /// Answers one message. Never panics and never fails: if searching fails, the reply is a
     /// handoff with reason `internal_error`. A `handoff` reply carries its
-    /// [`Handoff`](crate::Handoff) package (this one message as the transcript); use a
+    /// [`Handoff`](crate::reply::Handoff) package (this one message as the transcript); use a
     /// [`conversation`](Bot::conversation) to keep state across messages.
     pub fn ask_with(&self, question: &str, options: AskOptions) -> Reply {
         let start = Instant::now();
@@ -155,27 +162,13 @@ impl Bot {
             None,
             options.max_candidates.unwrap_or(REPLY_CANDIDATES),
         );
-        let customer = crate::conversation::Customer {
+        let customer = Customer {
             channel: options.channel,
             ..Default::default()
         };
-        crate::conversation::attach_handoff(&mut reply, &customer, Vec::new(), &[]);
+        attach_handoff(&mut reply, &customer, Vec::new(), &[]);
         reply.elapsed_us = elapsed_us(start);
         reply
-    }
-
-    /// A conversation with an anonymous customer: state across messages (picking a
-    /// suggestion, "不是这个", misses in a row, follow-ups). See [`Conversation`](crate::Conversation).
-    pub fn conversation(&self) -> crate::Conversation<'_> {
-        crate::Conversation::new(self, crate::conversation::Customer::default())
-    }
-
-    /// A conversation with a known customer (id, tier, channel).
-    pub fn conversation_with(
-        &self,
-        customer: crate::conversation::Customer,
-    ) -> crate::Conversation<'_> {
-        crate::Conversation::new(self, customer)
     }
 
     /// The answer of entry `id` for `channel`, with its category.
@@ -186,7 +179,7 @@ impl Bot {
     ) -> Option<(String, String)> {
         self.kb.entry(id).map(|e| {
             (
-                crate::channel::render(e, channel, &self.config().channels),
+                channel::render(e, channel, &self.config().channels),
                 e.category.clone(),
             )
         })
@@ -201,7 +194,7 @@ impl Bot {
     pub(crate) fn decide(
         &self,
         candidates: &[Candidate],
-        t: &crate::config::Thresholds,
+        t: &Thresholds,
         channel: Option<Channel>,
     ) -> Decision {
         self.policy
@@ -213,7 +206,7 @@ impl Bot {
         &self,
         question: &str,
         channel: Option<Channel>,
-        t: &crate::config::Thresholds,
+        t: &Thresholds,
     ) -> Reply {
         self.reply_excluding(question, channel, t, None, REPLY_CANDIDATES)
     }
@@ -225,7 +218,7 @@ impl Bot {
         &self,
         question: &str,
         channel: Option<Channel>,
-        t: &crate::config::Thresholds,
+        t: &Thresholds,
         exclude: Option<&str>,
         max_candidates: usize,
     ) -> Reply {
@@ -240,7 +233,7 @@ impl Bot {
             .map(|(cut, _)| &question[..cut]);
         let analysis = self.analyzer.analyze(head.unwrap_or(question));
         let whole: Cow<'_, str> = match head {
-            Some(_) => Cow::Owned(crate::text::normalize(question)),
+            Some(_) => Cow::Owned(normalize(question)),
             None => Cow::Borrowed(&analysis.normalized),
         };
         let (decision, candidates) = match self.policy.before_retrieval(&whole) {
@@ -251,10 +244,10 @@ impl Bot {
                     Decision::Handoff {
                         detail: Some(trigger),
                         ..
-                    } => crate::policy::without_trigger(&analysis.normalized, trigger),
+                    } => without_trigger(&analysis.normalized, trigger),
                     Decision::SmallTalk { reply, .. } => {
                         if let Some(c) = channel {
-                            *reply = crate::channel::derive(reply, c, &self.config().channels);
+                            *reply = channel::derive(reply, c, &self.config().channels);
                         }
                         String::new()
                     }
@@ -270,21 +263,14 @@ impl Bot {
             }
             None => match self.candidates(&analysis, holdout) {
                 Ok(candidates) => (self.decide(&candidates, t, channel), candidates),
-                Err(e) => (
-                    Decision::Handoff {
-                        reason: HandoffReason::InternalError,
-                        priority: Priority::Normal,
-                        detail: Some(e.to_string()),
-                    },
-                    Vec::new(),
-                ),
+                Err(e) => (turn::internal_error(e.to_string()), Vec::new()),
             },
         };
         let confidence = candidates.first().map(|c| c.confidence).unwrap_or(0.0);
         let mut candidates = candidates;
         candidates.truncate(max_candidates);
         Reply {
-            id: crate::ids::reply_id(),
+            id: reply_id(),
             query: question.to_string(),
             decision,
             confidence,
@@ -327,7 +313,7 @@ impl Bot {
             .unwrap_or(&entry.question)
     }
 
-    /// Retrieval from both indexes, fused per entry, then features for the best entries.
+    /// Retrieval from both indexes ([`crate::retrieve`]), then features for the best entries.
     /// The question is embedded by `embedder` (self-calibration passes one trained without
     /// the held-out questions) and looked up as if `holdout` were not in the indexes.
     pub(crate) fn score(
@@ -338,64 +324,21 @@ impl Bot {
     ) -> Result<Vec<Scored>> {
         let terms = &self.corpus.query(analysis, holdout);
         let vector = &embedder.embed(analysis)[..];
-        let r = &self.policy.config().retrieval;
-        let corpus = &self.corpus;
-        let skip = |v: VariantId| {
-            corpus
-                .variants
-                .get(v as usize)
-                .is_none_or(|x| holdout.excludes(v, x.entry))
+        let indexes = Indexes {
+            corpus: &self.corpus,
+            lexical: &self.lexical,
+            vectors: &self.vectors,
         };
-        let max_skipped = match holdout {
-            Holdout::None => 0,
-            Holdout::Variant(_) => 1,
-            Holdout::Entry(e) => corpus.entry_variants[e as usize].len(),
-        };
-        let lexical = self
-            .lexical
-            .search(analysis, r.lexical_candidates, &skip, max_skipped)?;
-        let vector_skip: Option<&(dyn Fn(VariantId) -> bool + Sync)> = match holdout {
-            Holdout::None => None,
-            _ => Some(&skip),
-        };
-        let semantic = self
-            .vectors
-            .search(vector, r.vector_candidates, r.hnsw_ef, vector_skip);
-        // entry → (fused score, best BM25)
-        let mut fused: HashMap<u32, (f64, f32)> = HashMap::new();
-        for (list, is_lexical) in [(&lexical, true), (&semantic, false)] {
-            let mut seen = std::collections::HashSet::new();
-            for (v, score) in list.iter() {
-                let entry = corpus.variants[*v as usize].entry;
-                if !seen.insert(entry) {
-                    continue;
-                }
-                let slot = fused.entry(entry).or_insert((0.0, 0.0));
-                slot.0 += 1.0 / (RRF_K + seen.len() as f64);
-                if is_lexical {
-                    slot.1 = slot.1.max(*score);
-                }
-            }
-        }
-        let top_bm25 = lexical.first().map(|h| h.1).unwrap_or(0.0);
-        let mut ranked: Vec<(u32, f64, f32)> =
-            fused.into_iter().map(|(e, (s, b))| (e, s, b)).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(r.max_entries);
+        let found = indexes.retrieve(analysis, vector, holdout, &self.policy.config().retrieval)?;
         let view = QueryView {
             terms,
             vector,
             holdout,
         };
-        Ok(ranked
+        Ok(found
             .into_iter()
-            .filter_map(|(entry, _, bm25)| {
-                let rel = if top_bm25 > 0.0 {
-                    (bm25 / top_bm25) as f64
-                } else {
-                    0.0
-                };
-                entry_features(corpus, &self.vectors, &view, entry, rel).map(
+            .filter_map(|Found { entry, bm25 }| {
+                entry_features(&self.corpus, &self.vectors, &view, entry, bm25).map(
                     |(features, variant)| Scored {
                         entry,
                         variant,

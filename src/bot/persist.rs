@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 use crate::index::store::{self, FORMAT_VERSION, Manifest, native_endian};
 use crate::index::{Corpus, LexicalIndex, VectorIndex};
 use crate::knowledge::{KnowledgeBase, StoredOwned};
+use crate::model::ConfidenceModel;
 use crate::policy::Policy;
-use crate::rank::ConfidenceModel;
 use crate::text::Analyzer;
 
 const KB_FILE: &str = "kb.json";

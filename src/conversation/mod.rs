@@ -41,52 +41,21 @@ use serde::{Deserialize, Serialize};
 
 pub use store::{ConversationStore, MemoryStore};
 
-use crate::bot::Bot;
+/// Re-exported from [`reply`](crate::reply), where the handoff package that carries them lives.
+pub use crate::reply::{Customer, Turn};
+
+use crate::bot::{Bot, REPLY_CANDIDATES};
 use crate::config::TierPolicy;
-use crate::ids::now_ms;
+use crate::ids::{now_ms, reply_id};
 use crate::knowledge::{Channel, small_talk_key};
+use crate::policy::turn;
 use crate::reply::{
-    Candidate, Context, ContextKind, Decision, Handoff, HandoffReason, Priority, Reply, Suggestion,
+    Candidate, Context, ContextKind, Decision, HandoffReason, Reply, Suggestion, attach_handoff,
 };
+use crate::text::normalize;
 
 /// Turns kept in a conversation's transcript (the oldest are dropped beyond this).
 pub const MAX_TRANSCRIPT: usize = 50;
-
-/// Who the robot is talking to. Every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Customer {
-    /// The frontend's id for the customer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// A tier configured in `wenda.toml` (`[tiers.vip]`); an unknown tier gets the general
-    /// policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tier: Option<String>,
-    /// The channel replies are rendered for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub channel: Option<Channel>,
-}
-
-/// One exchange of a transcript.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Turn {
-    /// Milliseconds since the Unix epoch.
-    pub ts_ms: u64,
-    /// The reply's id.
-    pub reply_id: String,
-    /// What the customer wrote.
-    pub customer: String,
-    /// What the robot replied (the text shown, see [`Reply::text`]).
-    pub bot: String,
-    /// `answer`, `clarify`, `handoff` or `small_talk`.
-    pub decision: String,
-    /// The answered entry, for an `answer`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entry_id: Option<String>,
-    /// The reply's confidence.
-    pub confidence: f64,
-}
 
 /// A conversation's state, apart from the bot: serializable, so a service can keep it in
 /// a [`ConversationStore`] (in memory, or a shared store for several replicas) and apply
@@ -103,26 +72,6 @@ pub struct ConversationState {
     answered: Option<Suggestion>,
     /// Candidates of the last retrieval not yet shown or rejected.
     alternatives: Vec<Suggestion>,
-}
-
-fn suggestion(c: &Candidate) -> Suggestion {
-    Suggestion {
-        entry_id: c.entry_id.clone(),
-        question: c.question.clone(),
-        confidence: c.confidence,
-    }
-}
-
-/// Whether a decision leaves the customer's question unanswered.
-fn is_miss(d: &Decision) -> bool {
-    matches!(
-        d,
-        Decision::Clarify { .. }
-            | Decision::Handoff {
-                reason: HandoffReason::LowConfidence,
-                ..
-            }
-    )
 }
 
 impl ConversationState {
@@ -170,21 +119,7 @@ impl ConversationState {
         };
 
         // Misses in a row, and the tier's least priority.
-        if rejected_turn || is_miss(&reply.decision) {
-            self.misses += 1;
-            if self.misses >= policy.max_misses {
-                reply.decision = Decision::Handoff {
-                    reason: HandoffReason::RepeatedFailure,
-                    priority: Priority::Normal,
-                    detail: Some(format!("{} unanswered turn(s) in a row", self.misses)),
-                };
-            }
-        } else if matches!(reply.decision, Decision::Answer { .. }) {
-            self.misses = 0;
-        }
-        if let Decision::Handoff { priority, .. } = &mut reply.decision {
-            *priority = (*priority).max(policy.min_priority);
-        }
+        self.misses = turn::count_misses(&mut reply.decision, rejected_turn, self.misses, &policy);
 
         // What the next message may refer to.
         match &reply.decision {
@@ -206,13 +141,9 @@ impl ConversationState {
                     .retain(|a| suggestions.iter().all(|s| s.entry_id != a.entry_id));
             }
             Decision::SmallTalk { .. } => {}
-            Decision::Handoff { reason, .. } => {
+            Decision::Handoff { .. } => {
                 self.shown.clear();
                 self.answered = None;
-                if *reason != HandoffReason::LowConfidence {
-                    // An agent is called: counting starts again.
-                    self.misses = 0;
-                }
             }
         }
 
@@ -240,14 +171,8 @@ impl ConversationState {
         let i = pick::picked(message, &self.shown)?;
         let chosen = self.shown[i].clone();
         let (answer, category) = bot.render_entry(&chosen.entry_id, channel)?;
-        let mut reply = bare_reply(message);
+        let mut reply = bare_reply(message, turn::answer_pick(&chosen, answer, category));
         reply.confidence = chosen.confidence;
-        reply.decision = Decision::Answer {
-            entry_id: chosen.entry_id.clone(),
-            question: chosen.question.clone(),
-            answer,
-            category,
-        };
         reply.context = Some(Context {
             kind: ContextKind::PickedSuggestion,
             read_as: chosen.question.clone(),
@@ -265,16 +190,11 @@ impl ConversationState {
 
     /// "不是这个": the next candidates, or a handoff when none is left.
     fn reject(&mut self, bot: &Bot, message: &str, policy: &TierPolicy) -> Reply {
-        let min = bot.config().clarify.min_confidence;
-        let max = bot.config().clarify.max_suggestions;
-        let next: Vec<Suggestion> = self
-            .alternatives
-            .iter()
-            .filter(|a| a.confidence >= min)
-            .take(max)
-            .cloned()
-            .collect();
-        let mut reply = bare_reply(message);
+        let decision = turn::after_rejection(&self.alternatives, &bot.config().clarify, policy);
+        let mut reply = bare_reply(message, decision);
+        if let Decision::Clarify { suggestions } = &reply.decision {
+            reply.confidence = suggestions.first().map_or(0.0, |s| s.confidence);
+        }
         let rejected = self
             .answered
             .as_ref()
@@ -290,18 +210,6 @@ impl ConversationState {
             kind: ContextKind::NextCandidate,
             read_as: rejected,
         });
-        if next.is_empty() {
-            reply.decision = Decision::Handoff {
-                reason: HandoffReason::RepeatedFailure,
-                priority: Priority::Normal.max(policy.min_priority),
-                detail: Some(
-                    "the customer rejected the reply and no other candidate is left".into(),
-                ),
-            };
-        } else {
-            reply.confidence = next[0].confidence;
-            reply.decision = Decision::Clarify { suggestions: next };
-        }
         reply
     }
 
@@ -351,7 +259,7 @@ impl ConversationState {
                     channel,
                     t,
                     Some(&prev.entry_id),
-                    crate::bot::REPLY_CANDIDATES,
+                    REPLY_CANDIDATES,
                 );
                 let candidates = contextual.candidates;
                 let confidence = candidates.first().map(|c| c.confidence).unwrap_or(0.0);
@@ -372,7 +280,11 @@ impl ConversationState {
             }
         }
         if !from_words_alone {
-            self.alternatives = reply.candidates.iter().map(suggestion).collect();
+            self.alternatives = reply
+                .candidates
+                .iter()
+                .map(Candidate::to_suggestion)
+                .collect();
         }
         reply
     }
@@ -428,20 +340,19 @@ fn words_in_entry(bot: &Bot, words: &str, id: &str) -> bool {
     }
     let questions: Vec<String> = entry
         .variants()
-        .map(|v| crate::text::normalize(v).replace(' ', ""))
+        .map(|v| normalize(v).replace(' ', ""))
         .collect();
     words
         .split(' ')
         .any(|w| questions.iter().any(|q| q.contains(w)))
 }
 
-fn bare_reply(message: &str) -> Reply {
+/// A reply to `message` with `decision` and nothing else yet.
+fn bare_reply(message: &str, decision: Decision) -> Reply {
     Reply {
-        id: crate::ids::reply_id(),
+        id: reply_id(),
         query: message.to_string(),
-        decision: Decision::Clarify {
-            suggestions: Vec::new(),
-        },
+        decision,
         confidence: 0.0,
         candidates: Vec::new(),
         elapsed_us: 0,
@@ -450,48 +361,17 @@ fn bare_reply(message: &str) -> Reply {
     }
 }
 
-/// Fills `reply.handoff` when the decision is a handoff: the transcript (this turn alone
-/// when `transcript` is empty) and the best guesses (the reply's candidates, else
-/// `fallback`).
-pub(crate) fn attach_handoff(
-    reply: &mut Reply,
-    customer: &Customer,
-    mut transcript: Vec<Turn>,
-    fallback: &[Suggestion],
-) {
-    let Decision::Handoff {
-        reason,
-        priority,
-        detail,
-    } = &reply.decision
-    else {
-        reply.handoff = None;
-        return;
-    };
-    if transcript.is_empty() {
-        transcript.push(Turn {
-            ts_ms: now_ms(),
-            reply_id: reply.id.clone(),
-            customer: reply.query.clone(),
-            bot: reply.text(),
-            decision: "handoff".into(),
-            entry_id: None,
-            confidence: reply.confidence,
-        });
+impl Bot {
+    /// A conversation with an anonymous customer: state across messages (picking a
+    /// suggestion, "不是这个", misses in a row, follow-ups). See [`Conversation`].
+    pub fn conversation(&self) -> Conversation<'_> {
+        Conversation::new(self, Customer::default())
     }
-    let mut best_guesses: Vec<Suggestion> =
-        reply.candidates.iter().take(3).map(suggestion).collect();
-    if best_guesses.is_empty() {
-        best_guesses = fallback.iter().take(3).cloned().collect();
+
+    /// A conversation with a known customer (id, tier, channel).
+    pub fn conversation_with(&self, customer: Customer) -> Conversation<'_> {
+        Conversation::new(self, customer)
     }
-    reply.handoff = Some(Handoff {
-        reason: *reason,
-        priority: *priority,
-        detail: detail.clone(),
-        customer: customer.clone(),
-        transcript,
-        best_guesses,
-    });
 }
 
 /// A conversation with one customer over a borrowed [`Bot`]: see the [module

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Embedder, normalize_in_place};
-use crate::stable_hash::{fnv1a, splitmix64};
+use crate::stable_hash::{Rng, fnv1a};
 use crate::text::{Analysis, grams};
 
 const WORD_PREFIX: &str = "w:";
@@ -54,9 +54,9 @@ pub struct NgramEmbedder {
 
 /// Adds `scale` × (a ±1 vector determined by `seed`) to `out`.
 fn add_signs(out: &mut [f32], seed: u64, scale: f32) {
-    let mut state = seed;
+    let mut rng = Rng::new(seed);
     for chunk in out.chunks_mut(64) {
-        state = splitmix64(state);
+        let state = rng.next_u64();
         for (i, x) in chunk.iter_mut().enumerate() {
             if (state >> i) & 1 == 1 {
                 *x += scale;

@@ -181,10 +181,10 @@ mod tests {
 
     #[test]
     fn auroc_matches_pair_counting() {
-        let mut state = 7u64;
+        let mut rng = crate::stable_hash::Rng::new(7);
         let mut s = Vec::new();
         for _ in 0..300 {
-            state = crate::stable_hash::splitmix64(state);
+            let state = rng.next_u64();
             let c = (state % 20) as f64 / 20.0; // many ties
             s.push((c, state.is_multiple_of(3)));
         }

@@ -37,7 +37,7 @@
 //!   "decisions": {"answer": 50, "clarify": 60, "handoff": 27},
 //!   "answer_precision": 0.94,
 //!   "automation": {"target_precision": 0.9, "rate": 0.4, "threshold": 0.61, "answered": 55, "precision": 0.91},
-//!   "latency_us": {"p50": 190, "p99": 430}
+//!   "latency_us": {"p50": 190, "p90": 320, "p99": 430, "mean": 205, "max": 910}
 //! }
 //! ```
 //!
@@ -66,20 +66,20 @@
 //! Per-query details (`wenda eval --details FILE`) are JSON Lines of [`Detail`].
 
 mod metrics;
-mod queries;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::queries::{LabelledQuery, fingerprint, read_queries};
+pub use crate::stats::Latency;
 pub use metrics::{
     Automation, auroc, automation_at_precision, ece, mrr, recall_at, reciprocal_rank,
 };
-pub use queries::{LabelledQuery, fingerprint, read_queries};
 
 use crate::bot::{AskOptions, Bot};
 use crate::error::{Error, Problem, Result};
-use crate::rank::ModelOrigin;
+use crate::model::ModelOrigin;
 
 /// Version of the report's JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -180,15 +180,6 @@ pub struct ConfidenceQuality {
     pub ece_bins: usize,
 }
 
-/// Latency percentiles of `ask`, in microseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Latency {
-    /// Median.
-    pub p50: u64,
-    /// 99th percentile.
-    pub p99: u64,
-}
-
 /// One query's outcome, for a curator reading the misses (`wenda eval --details`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Detail {
@@ -282,7 +273,7 @@ pub fn evaluate(
     progress(0, queries.len());
     for (i, q) in queries.iter().enumerate() {
         let reply = bot.ask_with(&q.query, options);
-        latency.push(reply.elapsed_us);
+        latency.push(std::time::Duration::from_micros(reply.elapsed_us));
         *decisions
             .entry(reply.decision.kind().to_string())
             .or_default() += 1;
@@ -322,13 +313,6 @@ pub fn evaluate(
             progress(i + 1, queries.len());
         }
     }
-    latency.sort_unstable();
-    let percentile = |p: f64| {
-        latency
-            .get(((latency.len().saturating_sub(1)) as f64 * p).round() as usize)
-            .copied()
-            .unwrap_or(0)
-    };
     let in_kb = ranks.len();
     let report = Report {
         schema_version: SCHEMA_VERSION,
@@ -371,10 +355,7 @@ pub fn evaluate(
         decisions,
         answer_precision: (answered > 0).then(|| answered_right as f64 / answered as f64),
         automation: automation_at_precision(&by_truth, AUTOMATION_PRECISION),
-        latency_us: Latency {
-            p50: percentile(0.5),
-            p99: percentile(0.99),
-        },
+        latency_us: Latency::of(&mut latency),
     };
     Ok((report, details))
 }

@@ -164,7 +164,10 @@ mod tests {
         assert_eq!(e[0].similar, vec!["退保流程", "咋退保", "退保怎么弄"]);
         assert_eq!(e[0].category, "退保");
         assert_eq!(e[0].source.line, Some(2));
-        assert_eq!(e[0].answer_for(Some(crate::Channel::Sms)), "App申请退保");
+        assert_eq!(
+            e[0].answer_for(Some(crate::knowledge::Channel::Sms)),
+            "App申请退保"
+        );
     }
 
     #[test]

@@ -109,7 +109,7 @@ answer = "a"
         assert_eq!(entries[0].source.line, Some(3));
         assert_eq!(entries[1].source.line, Some(11));
         assert_eq!(
-            entries[0].answer_for(Some(crate::Channel::Sms)),
+            entries[0].answer_for(Some(crate::knowledge::Channel::Sms)),
             "致电客服报案。"
         );
     }

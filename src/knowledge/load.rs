@@ -120,7 +120,7 @@ fn read_dir_kb(
             kb.config.calibration.model = None;
         } else if let Some(model) = kb.config.calibration.model.clone() {
             let path = root.join(&model);
-            match crate::rank::ConfidenceModel::load(&path) {
+            match crate::model::ConfidenceModel::load(&path) {
                 Ok(m) => {
                     // Warnings name the model file as the curator would find it.
                     kb.config.calibration.model = Some(path);

@@ -79,7 +79,7 @@ pub struct KnowledgeBase {
     triggers: Triggers,
     smalltalk: SmallTalk,
     config: Config,
-    model: Option<crate::rank::ConfidenceModel>,
+    model: Option<crate::model::ConfidenceModel>,
     warnings: Vec<Problem>,
 }
 
@@ -278,7 +278,7 @@ impl KnowledgeBase {
 
     /// The confidence model named by `calibration.model` in `wenda.toml`, loaded with the
     /// knowledge base (`None` when there is none).
-    pub fn model(&self) -> Option<&crate::rank::ConfidenceModel> {
+    pub fn model(&self) -> Option<&crate::model::ConfidenceModel> {
         self.model.as_ref()
     }
 
@@ -369,7 +369,7 @@ struct Content<'a> {
     smalltalk: &'a SmallTalk,
     config: &'a Config,
     /// The saved confidence model `wenda.toml` names, if any.
-    model: Option<&'a crate::rank::ConfidenceModel>,
+    model: Option<&'a crate::model::ConfidenceModel>,
 }
 
 /// [`Content`], owned, as read back.
@@ -380,7 +380,7 @@ pub(crate) struct ContentOwned {
     triggers: Triggers,
     smalltalk: SmallTalk,
     config: Config,
-    model: Option<crate::rank::ConfidenceModel>,
+    model: Option<crate::model::ConfidenceModel>,
 }
 
 /// A knowledge base as saved with an index.

@@ -1,73 +1,8 @@
-//! Ranking features: how well one FAQ entry matches one question, as numbers a curator can
-//! read and a small model can weigh.
-
-use serde::{Deserialize, Serialize};
+//! Ranking features computed from the indexes: how well one FAQ entry matches one
+//! question.
 
 use crate::index::{Corpus, Holdout, QueryTerms, VariantId, VectorIndex};
-
-/// The features of one candidate entry for one question. Every value is in [0, 1]; for
-/// per-variant features the entry's best variant counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct Features {
-    /// BM25 of the entry's best variant divided by the best BM25 of any variant for this
-    /// question (0 when the lexical index did not return the entry).
-    pub bm25: f64,
-    /// Cosine of the question's and the variant's embeddings.
-    pub cosine: f64,
-    /// Cosine of tf-idf weighted character unigram + bigram vectors.
-    pub gram_cosine: f64,
-    /// Character n-gram cosine against the average of all the entry's variants (how well
-    /// the question fits the entry's whole paraphrase group).
-    pub centroid_cosine: f64,
-    /// Share of the question's words (idf-weighted) found in the variant.
-    pub term_recall: f64,
-    /// Share of the variant's words (idf-weighted) found in the question.
-    pub term_precision: f64,
-    /// 1 − edit distance / longer length, over character units.
-    pub edit_similarity: f64,
-    /// Shorter length / longer length, in character units.
-    pub length_ratio: f64,
-    /// Share of the question's words (idf-weighted) that occur nowhere in the knowledge
-    /// base. The same for every candidate of a question.
-    pub unknown_share: f64,
-    /// Character n-gram cosine of the entry's second-best variant (0 for an entry with one
-    /// question): an entry whose several paraphrases match is likelier than one phrasing.
-    #[serde(default)]
-    pub support: f64,
-}
-
-/// Number of features used by the ranker (all but `unknown_share`).
-pub(crate) const RANK_FEATURES: usize = 9;
-
-impl Features {
-    /// Names of the features in [`Features::ranking_values`] order.
-    pub const RANKING_NAMES: [&'static str; RANK_FEATURES] = [
-        "bm25",
-        "cosine",
-        "gram_cosine",
-        "centroid_cosine",
-        "term_recall",
-        "term_precision",
-        "edit_similarity",
-        "length_ratio",
-        "support",
-    ];
-
-    /// The values the ranker weighs, in [`Features::RANKING_NAMES`] order.
-    pub fn ranking_values(&self) -> [f64; RANK_FEATURES] {
-        [
-            self.bm25,
-            self.cosine,
-            self.gram_cosine,
-            self.centroid_cosine,
-            self.term_recall,
-            self.term_precision,
-            self.edit_similarity,
-            self.length_ratio,
-            self.support,
-        ]
-    }
-}
+use crate::model::Features;
 
 /// The question, looked up once, for scoring many entries.
 pub(crate) struct QueryView<'a> {

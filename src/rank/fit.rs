@@ -3,8 +3,10 @@
 
 use ndarray::{Array1, Array2};
 
-use super::features::{Features, RANK_FEATURES};
-use super::model::{CALIBRATION_INPUTS, ConfidenceModel, ModelOrigin, calibration_inputs};
+use crate::model::{
+    CALIBRATION_INPUTS, CalibrationInput, ConfidenceModel, Features, ModelOrigin, RANK_FEATURES,
+    RankFeature, calibration_inputs,
+};
 
 /// One held-out question with the candidates retrieval found for it.
 #[derive(Debug, Clone)]
@@ -38,29 +40,23 @@ impl Example {
     }
 }
 
-/// Ranker: every similarity counts for a match; length ratio may go either way.
-const RANKER_SIGNS: [Sign; RANK_FEATURES] = [
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Free,
-    Sign::Positive,
-];
-/// Calibrator: score, margin and similarities raise confidence; unknown words lower it.
-const CALIBRATOR_SIGNS: [Sign; CALIBRATION_INPUTS.len()] = [
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Negative,
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Positive,
-    Sign::Positive,
-];
+/// The sign a ranker weight must have: every similarity counts for a match; length ratio
+/// may go either way.
+fn ranker_sign(f: RankFeature) -> Sign {
+    match f {
+        RankFeature::LengthRatio => Sign::Free,
+        _ => Sign::Positive,
+    }
+}
+
+/// The sign a calibrator weight must have: score, margin and similarities raise
+/// confidence; unknown words lower it.
+fn calibrator_sign(c: CalibrationInput) -> Sign {
+    match c {
+        CalibrationInput::UnknownShare => Sign::Negative,
+        _ => Sign::Positive,
+    }
+}
 
 /// The share of questions the calibrator assumes cannot be answered from the knowledge
 /// base (its prior): one in five, about what FAQ evaluation sets hold (bq and lcqmc: 15%).
@@ -82,7 +78,7 @@ pub(crate) fn logistic(x: &Array2<f64>, y: &[f64], sample_weight: &[f64], l2: f6
     let mut w = Array1::<f64>::zeros(p + 1);
     for _ in 0..NEWTON_STEPS {
         let z = a.dot(&w);
-        let mu = z.mapv(super::model::sigmoid);
+        let mu = z.mapv(crate::model::sigmoid);
         // gradient of the penalized negative log-likelihood
         let r = (&mu - &y) * &sw;
         let mut grad = a.t().dot(&r);
@@ -317,7 +313,7 @@ pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> Confiden
     let ranker = if groups.is_empty() {
         ConfidenceModel::builtin().ranker
     } else {
-        softmax_signed(&groups, L2, &RANKER_SIGNS)
+        softmax_signed(&groups, L2, &RankFeature::ALL.map(ranker_sign))
     };
     let scorer = ConfidenceModel {
         ranker: ranker.clone(),
@@ -369,7 +365,7 @@ pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> Confiden
     let n = y.len();
     let calibrator = if n > 0 {
         let x = Array2::from_shape_vec((n, CALIBRATION_INPUTS.len()), rows).unwrap_or_default();
-        logistic_signed(&x, &y, &sw, L2, &CALIBRATOR_SIGNS)
+        logistic_signed(&x, &y, &sw, L2, &CalibrationInput::ALL.map(calibrator_sign))
     } else {
         ConfidenceModel::builtin().calibrator
     };
@@ -406,7 +402,7 @@ pub(crate) fn score_candidates(
             let margin = if others > 1e-300 {
                 s - (top + others.ln())
             } else {
-                super::model::MARGIN_CAP
+                crate::model::MARGIN_CAP
             };
             (e, s, margin, f)
         })
@@ -427,7 +423,7 @@ mod tests {
         for &x in &xs {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
             let u = (state >> 11) as f64 / (1u64 << 53) as f64;
-            ys.push(if u < super::super::model::sigmoid(3.0 * x - 1.0) {
+            ys.push(if u < crate::model::sigmoid(3.0 * x - 1.0) {
                 1.0
             } else {
                 0.0
@@ -481,11 +477,8 @@ mod tests {
         // Three candidates per question: column 0 marks the right one (plus noise), column
         // 1 is noise that a sign constraint keeps at zero.
         let mut groups = Vec::new();
-        let mut state = 99u64;
-        let mut next = || {
-            state = crate::stable_hash::splitmix64(state);
-            (state % 1000) as f64 / 1000.0
-        };
+        let mut rng = crate::stable_hash::Rng::new(99);
+        let mut next = || (rng.next_u64() % 1000) as f64 / 1000.0;
         for q in 0..200 {
             let gold = q % 3;
             let mut rows = Vec::new();

@@ -1,9 +1,10 @@
-//! Ranking: features per candidate entry, and the confidence model over them.
+//! Ranking: features of candidate entries computed from the indexes, and fitting the
+//! confidence model ([`crate::model`]) on held-out questions.
 
 mod features;
 pub(crate) mod fit;
-mod model;
 
-pub use features::Features;
+pub use crate::model::{
+    CALIBRATION_INPUTS, CalibrationInput, ConfidenceModel, Features, ModelOrigin, RankFeature,
+};
 pub(crate) use features::{QueryView, entry_features};
-pub use model::{CALIBRATION_INPUTS, ConfidenceModel, ModelOrigin};

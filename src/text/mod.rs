@@ -8,12 +8,14 @@
 mod ngram;
 mod normalize;
 mod segment;
+mod vocabulary;
 
 use std::sync::Arc;
 
 pub use ngram::{grams, units};
 pub use normalize::{is_blank, normalize};
 pub use segment::{DictWord, Lexicon, Segmenter};
+pub(crate) use vocabulary::general_words;
 
 /// A question after every text step.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@ mod conversation;
 mod eval;
 mod http;
 mod knowledge_errors;
+mod layers;
 mod persistence;
 mod properties;
 mod reload;

@@ -12,10 +12,22 @@
 //!    `clarify.max_suggestions` entries whose confidence is at least
 //!    `clarify.min_confidence`;
 //! 7. otherwise → `handoff` `low_confidence`, normal priority.
+//!
+//! In a conversation ([`turn`]), on top of that:
+//! 8. a pick among the open suggestions ("2", "第二个", a suggestion's text) → `answer`
+//!    that entry;
+//! 9. a rejection ("不是这个") after an answer or a clarify → `clarify` with the next
+//!    candidates, or `handoff` `repeated_failure` when none is left;
+//! 10. the tier's `max_misses` unanswered turns in a row → `handoff` `repeated_failure`;
+//! 11. every handoff is at least the tier's `min_priority`.
+//!
+//! A search that fails → `handoff` `internal_error` ([`turn::internal_error`]).
 
 use std::collections::{HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
+
+pub(crate) mod turn;
 
 use crate::config::{Config, Thresholds};
 use crate::error::{Error, Result};
@@ -225,7 +237,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rank::Features;
+    use crate::model::Features;
 
     fn policy() -> Policy {
         Policy::new(

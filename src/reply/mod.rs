@@ -22,7 +22,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rank::Features;
+use crate::model::Features;
+pub use crate::priority::Priority;
+
+mod handoff;
+pub(crate) use handoff::attach_handoff;
+pub use handoff::{Customer, Handoff, Turn};
 
 /// Why a conversation goes to a human.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -53,29 +58,6 @@ impl HandoffReason {
             HandoffReason::EmptyQuery => "empty_query",
             HandoffReason::RepeatedFailure => "repeated_failure",
             HandoffReason::InternalError => "internal_error",
-        }
-    }
-}
-
-/// How urgently an agent should pick a handoff up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    /// Can wait (nothing was asked).
-    Low,
-    /// The usual queue.
-    Normal,
-    /// Senior agent or call-back first.
-    High,
-}
-
-impl Priority {
-    /// The priority as written in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Low => "low",
-            Priority::Normal => "normal",
-            Priority::High => "high",
         }
     }
 }
@@ -163,23 +145,15 @@ pub struct Candidate {
     pub features: Features,
 }
 
-/// What an agent needs to pick a conversation up: sent with every `handoff` reply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Handoff {
-    /// Why (as in the decision).
-    pub reason: HandoffReason,
-    /// How urgently (as in the decision, after the customer's tier).
-    pub priority: Priority,
-    /// What fired, as in the decision.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// Who, when known.
-    #[serde(default)]
-    pub customer: crate::conversation::Customer,
-    /// The conversation so far, oldest first, this message last.
-    pub transcript: Vec<crate::conversation::Turn>,
-    /// The robot's best guesses, most likely first (entries an agent may want to send).
-    pub best_guesses: Vec<Suggestion>,
+impl Candidate {
+    /// This candidate as a "did you mean" choice.
+    pub(crate) fn to_suggestion(&self) -> Suggestion {
+        Suggestion {
+            entry_id: self.entry_id.clone(),
+            question: self.question.clone(),
+            confidence: self.confidence,
+        }
+    }
 }
 
 /// How a message in a conversation was read when not on its own words alone.

@@ -1,27 +1,22 @@
 //! The confidence model: a ranker that orders candidate entries, and a calibrator that turns
-//! the ranking into the probability that an entry is the right answer.
+//! the ranking into the probability that an entry is the right answer; the features both
+//! weigh, by name; and the model file.
+//!
+//! Plain data and arithmetic: computing features from the indexes and fitting the weights
+//! are [`rank`](crate::rank)'s work. A knowledge base names its saved model file, so the
+//! model sits below the knowledge layer.
 //!
 //! Both are logistic models over a handful of readable inputs, so a curator can see why a
 //! confidence is what it is, and a confidence can never exceed 1.
 
 use serde::{Deserialize, Serialize};
 
-use super::features::{Features, RANK_FEATURES};
+use crate::error::{Error, Result};
 
-/// Inputs of the calibrator, in weight order.
-pub const CALIBRATION_INPUTS: [&str; 8] = [
-    "score",
-    "margin",
-    "unknown_share",
-    "gram_cosine",
-    "term_recall",
-    "cosine",
-    "centroid_cosine",
-    "term_precision",
-];
+mod features;
 
-/// Largest margin (in score units) the calibrator sees; beyond it a lead is a lead.
-pub(crate) const MARGIN_CAP: f64 = 5.0;
+pub use features::{CALIBRATION_INPUTS, CalibrationInput, Features, RankFeature};
+pub(crate) use features::{MARGIN_CAP, RANK_FEATURES, calibration_inputs};
 
 /// How the weights were obtained.
 #[non_exhaustive]
@@ -98,34 +93,34 @@ pub(crate) fn linear(w: &[f64], x: &[f64]) -> f64 {
     w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + bias
 }
 
-/// The calibrator's inputs for a candidate with ranking score `score` and `margin` over the
-/// other candidates (its score minus the log-sum-exp of theirs).
-pub(crate) fn calibration_inputs(score: f64, margin: f64, f: &Features) -> [f64; 8] {
-    [
-        score,
-        margin.clamp(-MARGIN_CAP, MARGIN_CAP),
-        f.unknown_share,
-        f.gram_cosine,
-        f.term_recall,
-        f.cosine,
-        f.centroid_cosine,
-        f.term_precision,
-    ]
-}
-
 impl ConfidenceModel {
     /// The weights shipped with wenda, fitted on the sample knowledge base (`knowledge/`)
     /// by self-calibration (`cargo run --release --example fit_builtin_model` prints them).
     /// Used when a knowledge base has too few similar questions to fit its own, or with
     /// `calibration.mode = "builtin"`.
     pub fn builtin() -> Self {
+        use CalibrationInput as C;
+        use RankFeature as R;
+        let ranker = R::ALL.map(|r| match r {
+            R::Bm25 | R::TermPrecision => 0.0,
+            R::Cosine => 1.9244,
+            R::GramCosine => 2.1827,
+            R::CentroidCosine => 7.9145,
+            R::TermRecall => 1.9019,
+            R::EditSimilarity => 0.6221,
+            R::LengthRatio => -1.1670,
+            R::Support => 3.7372,
+        });
+        let calibrator = C::ALL.map(|c| match c {
+            C::Margin => 0.5988,
+            C::UnknownShare => -0.0943,
+            C::CentroidCosine => 1.3885,
+            C::Score | C::GramCosine | C::TermRecall | C::Cosine | C::TermPrecision => 0.0,
+        });
         ConfidenceModel {
-            ranker: vec![
-                0.0000, 1.9244, 2.1827, 7.9145, 1.9019, 0.0000, 0.6221, -1.1670, 3.7372, 0.0000,
-            ],
-            calibrator: vec![
-                0.0000, 0.5988, -0.0943, 0.0000, 0.0000, 0.0000, 1.3885, 0.0000, -0.6891,
-            ],
+            // Weights in `ALL` order, then the bias.
+            ranker: ranker.into_iter().chain([0.0]).collect(),
+            calibrator: calibrator.into_iter().chain([-0.6891]).collect(),
             origin: ModelOrigin::Builtin,
             knowledge: None,
         }
@@ -177,13 +172,12 @@ impl ConfidenceModel {
     /// [`Error::Config`](crate::Error::Config) when the text is not a model file, or was
     /// fitted for other features than this version of wenda computes (refit it with
     /// `wenda calibrate`).
-    pub fn from_json(text: &str, source: &str) -> crate::Result<Self> {
+    pub fn from_json(text: &str, source: &str) -> Result<Self> {
         let refit = "fit it again with `wenda calibrate`";
-        let file: ModelFile = serde_json::from_str(text).map_err(|e| {
-            crate::Error::Config(format!("{source} is not a wenda confidence model: {e}"))
-        })?;
+        let file: ModelFile = serde_json::from_str(text)
+            .map_err(|e| Error::Config(format!("{source} is not a wenda confidence model: {e}")))?;
         if file.format != MODEL_FORMAT {
-            return Err(crate::Error::Config(format!(
+            return Err(Error::Config(format!(
                 "{source} is a model file of format {} but this wenda reads format {MODEL_FORMAT}; {refit}",
                 file.format
             )));
@@ -192,7 +186,7 @@ impl ConfidenceModel {
             || file.calibration_inputs != CALIBRATION_INPUTS
             || !file.model.is_well_formed()
         {
-            return Err(crate::Error::Config(format!(
+            return Err(Error::Config(format!(
                 "{source} was fitted by wenda {} for other ranking features than this version computes; {refit}",
                 file.wenda_version
             )));
@@ -213,11 +207,11 @@ impl ConfidenceModel {
     ///
     /// # Errors
     /// [`Error::Io`](crate::Error::Io) when the file cannot be written.
-    pub fn save(&self, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
         let path = path.as_ref();
         let mut text = self.to_json();
         text.push('\n');
-        std::fs::write(path, text).map_err(|e| crate::Error::io(path, e))
+        std::fs::write(path, text).map_err(|e| Error::io(path, e))
     }
 
     /// Reads a model written by [`save`](Self::save).
@@ -225,9 +219,9 @@ impl ConfidenceModel {
     /// # Errors
     /// [`Error::Io`](crate::Error::Io) when the file cannot be read; see
     /// [`from_json`](Self::from_json).
-    pub fn load(path: impl AsRef<std::path::Path>) -> crate::Result<Self> {
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         Self::from_json(&text, &path.display().to_string())
     }
 
