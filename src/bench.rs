@@ -64,7 +64,7 @@ pub struct VectorComparison {
 /// returns (at the configured `hnsw_ef`), and the time each search takes. `None` when
 /// the bot searches exactly (no graph), when `k` is 0, or when no question has a
 /// vector.
-pub fn compare_vector_search(bot: &Bot, questions: &[&str], k: usize) -> Option<VectorComparison> {
+fn compare_vector_search(bot: &Bot, questions: &[&str], k: usize) -> Option<VectorComparison> {
     if !bot.uses_hnsw() || k == 0 {
         return None;
     }
@@ -357,4 +357,3 @@ pub fn peak_rss() -> Option<u64> {
 fn reset_peak_rss() {
     let _ignored = std::fs::write("/proc/self/clear_refs", "5");
 }
-

@@ -412,7 +412,7 @@ impl Config {
         out
     }
 
-    /// `Ok` when [`problems`](Self::problems) is empty, else an [`Error::Config`](crate::Error::Config).
+    /// `Ok` when [`problems`](Self::problems) is empty, else an [`Error::Config`].
     pub fn validate(&self) -> Result<()> {
         let problems = self.problems();
         if problems.is_empty() {

@@ -4,9 +4,9 @@
 //!
 //! | method and path | body | answer |
 //! |---|---|---|
-//! | `POST /ask` | `{"message": "…", "conversation_id"?: "…", "channel"?: "sms", "customer"?: {"id"?: "…", "tier"?: "vip"}}` | 200: the [`Reply`](crate::Reply) JSON plus `conversation_id` (a new one when none was sent) |
+//! | `POST /ask` | `{"message": "…", "conversation_id"?: "…", "channel"?: "sms", "customer"?: {"id"?: "…", "tier"?: "vip"}}` | 200: the [`Reply`] JSON plus `conversation_id` (a new one when none was sent) |
 //! | `POST /feedback` | `{"reply_id": "…", "helpful": true, "comment"?: "…"}` | 200 `{"recorded": true}` |
-//! | `POST /reload` | none | 200: a [`ReloadReport`](crate::ReloadReport); 422 with `problems` when the new knowledge base has errors (the old one keeps serving); 409 while another reload runs |
+//! | `POST /reload` | none | 200: a [`ReloadReport`]; 422 with `problems` when the new knowledge base has errors (the old one keeps serving); 409 while another reload runs |
 //! | `GET /health` | | 200: `{"status": "ok", …}` with the service's [`Status`](crate::Status) |
 //! | `GET /conversations/{id}` | | 200: the conversation's customer and transcript; 404 when unknown |
 //!

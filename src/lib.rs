@@ -23,52 +23,81 @@
 //! # Ok::<(), wenda::Error>(())
 //! ```
 //!
+//! ## The public API
+//!
+//! What a chat frontend, a curator's tool or a benchmark needs, re-exported here:
+//!
+//! | for | items |
+//! |---|---|
+//! | the knowledge base | [`KnowledgeBase`], [`Entry`], [`Source`], [`Channel`], [`Triggers`], [`TriggerSet`]; the [`knowledge`] module (lexicon, small talk) |
+//! | options | [`Config`] and the [`config`] module (every option with its default) |
+//! | building and asking | [`Bot`], [`BotBuilder`], [`AskOptions`], [`BuildStage`], [`Progress`], [`IndexOrigin`], [`IndexStatus`], [`Manifest`], [`FileSum`] |
+//! | replies | [`Reply`], [`Decision`], [`Candidate`], [`Suggestion`], [`HandoffReason`], [`Priority`], [`Handoff`], [`Context`], [`ContextKind`] |
+//! | conversations | [`Conversation`], [`ConversationState`], [`ConversationStore`], [`Customer`], [`Turn`], [`conversation_id`]; the [`conversation`] module |
+//! | a service | [`Service`], [`ServiceBuilder`], [`ReloadReport`], [`Status`]; [`querylog`]; `http` (feature `serve`) |
+//! | errors | [`Error`], [`Result`], [`Problem`], [`Problems`], [`Severity`] |
+//! | extending | [`embed`] (the `Embedder` trait), [`text`] (the text pipeline), [`rank`] (features, the confidence model), [`channel`] (rendering per channel), [`mask`] (PII masking) |
+//! | measuring | [`eval`] (`wenda eval`), [`bench`](mod@bench) (`wenda bench`), [`synthetic`] (generated knowledge bases) |
+//!
 //! The pieces, in pipeline order: [`knowledge`] (files, validation) → [`text`] (normalize,
-//! segment) → indexes (tantivy BM25 and a vector index over [`embed`]dings) → [`rank`]
-//! (features, confidence model) → [`Decision`] in a [`Reply`].
+//! segment) → indexes (tantivy BM25 and a vector index over [`embed`]dings) → retrieval →
+//! [`rank`] (features, confidence model) → [`Decision`] in a [`Reply`]. `ARCHITECTURE.md`
+//! in the repository maps every module and the layers they import in.
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
-pub mod config;
+// Modules in layer order, lowest first (see ARCHITECTURE.md; tests/it/layers.rs checks it).
 mod error;
-pub mod eval;
-pub mod knowledge;
-pub mod text;
-
-pub use config::Config;
-pub use error::{Error, Problem, Problems, Result, Severity};
-pub use knowledge::{Channel, Entry, KnowledgeBase, Source, TriggerSet, Triggers};
-pub mod bench;
-mod bot;
-pub mod embed;
-mod index;
-mod model;
-mod policy;
+mod ids;
+pub mod mask;
 mod priority;
-mod queries;
-pub mod rank;
-mod reply;
-mod retrieve;
 mod serde_sorted;
 mod stable_hash;
 mod stats;
-pub mod synthetic;
 
-pub use bot::{AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, Progress};
-pub use index::{FileSum, Manifest};
-pub use reply::{
-    Candidate, Context, ContextKind, Decision, Handoff, HandoffReason, Priority, Reply, Suggestion,
-};
+pub mod config;
+mod model;
+
+pub mod text;
+
+pub mod embed;
+mod index;
+pub mod knowledge;
+mod queries;
+
+pub mod rank;
+mod retrieve;
 
 pub mod channel;
+mod reply;
+
+mod policy;
+
+mod bot;
+
 pub mod conversation;
-#[cfg(feature = "serve")]
-pub mod http;
-mod ids;
-pub mod mask;
+
+pub mod eval;
+pub mod synthetic;
+
+pub mod bench;
+
 pub mod querylog;
+
 mod service;
 
-pub use conversation::{Conversation, ConversationState, ConversationStore, Customer, Turn};
+#[cfg(feature = "serve")]
+pub mod http;
+
+pub use bot::{AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, Progress};
+pub use config::Config;
+pub use conversation::{Conversation, ConversationState, ConversationStore};
+pub use error::{Error, Problem, Problems, Result, Severity};
 pub use ids::conversation_id;
+pub use index::{FileSum, Manifest};
+pub use knowledge::{Channel, Entry, KnowledgeBase, Source, TriggerSet, Triggers};
+pub use reply::{
+    Candidate, Context, ContextKind, Customer, Decision, Handoff, HandoffReason, Priority, Reply,
+    Suggestion, Turn,
+};
 pub use service::{ReloadReport, Service, ServiceBuilder, Status};

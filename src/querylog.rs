@@ -2,7 +2,7 @@
 //! feedback on it — so curators can see what went unanswered.
 //!
 //! Events are built with [`LogEvent::reply`] and [`LogEvent::feedback`], which mask
-//! personal data ([`mask_pii`](crate::mask::mask_pii)) in every free-text field *before*
+//! personal data ([`mask_pii`]) in every free-text field *before*
 //! any [`QueryLog`] sees them. [`JsonlLog`] appends one JSON object per line to a file:
 //!
 //! ```json

@@ -34,7 +34,7 @@ pub struct Latency {
 }
 
 impl Latency {
-    /// Percentiles of `samples` ([`percentile`], nearest rank); all zero when there are
+    /// Percentiles of `samples` (nearest rank); all zero when there are
     /// none. Sorts `samples`.
     ///
     /// ```

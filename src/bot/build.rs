@@ -241,7 +241,10 @@ impl BotBuilder {
         }
         let model = match model {
             Some(m) => Some(m),
-            None => configured_model(&kb, &config)?,
+            None => match &config.calibration.model {
+                Some(path) => Some(kb.named_model(path)?),
+                None => None,
+            },
         };
         let analyzer = Analyzer::new(kb.lexicon());
         let total = kb.variant_count();
@@ -346,23 +349,4 @@ impl BotBuilder {
         }
         Ok(bot)
     }
-}
-
-/// The model named by `calibration.model`: the one loaded with the knowledge base, or, for
-/// options set in code, the file they name (relative to the knowledge directory).
-fn configured_model(kb: &KnowledgeBase, config: &Config) -> Result<Option<ConfidenceModel>> {
-    let Some(path) = &config.calibration.model else {
-        return Ok(None);
-    };
-    if kb.config().calibration.model.as_ref() == Some(path)
-        && let Some(m) = kb.model()
-    {
-        return Ok(Some(m.clone()));
-    }
-    let dir = kb
-        .path()
-        .filter(|p| p.is_dir())
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
-    ConfidenceModel::load(dir.join(path)).map(Some)
 }

@@ -19,7 +19,7 @@
 //!   (context `follow_up`);
 //! * applies the customer's tier: its thresholds, misses and least handoff priority;
 //! * keeps the transcript, and attaches it with the robot's best guesses to every
-//!   `handoff` as a [`Handoff`] package for the agent.
+//!   `handoff` as a [`Handoff`](crate::reply::Handoff) package for the agent.
 //!
 //! Small talk and empty messages neither count as misses nor end a follow-up context.
 //!
@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 pub use store::{ConversationStore, MemoryStore};
 
-/// Re-exported from [`reply`](crate::reply), where the handoff package that carries them lives.
+/// Defined with the handoff package that carries them (also at the crate root).
 pub use crate::reply::{Customer, Turn};
 
 use crate::bot::{Bot, REPLY_CANDIDATES};

@@ -10,6 +10,7 @@ use super::faq_toml::parse_faq_toml;
 use super::lexicon_files::{parse_dict, parse_stopwords, parse_synonyms};
 use super::settings::{parse_config, parse_smalltalk, parse_triggers};
 use crate::error::{Error, Problem, Result};
+use crate::model::ConfidenceModel;
 
 /// Reserved file names at the top of a knowledge directory.
 pub(crate) const CONFIG_FILE: &str = "wenda.toml";
@@ -119,9 +120,9 @@ fn read_dir_kb(
         if !with_model {
             kb.config.calibration.model = None;
         } else if let Some(model) = kb.config.calibration.model.clone() {
-            let path = root.join(&model);
-            match crate::model::ConfidenceModel::load(&path) {
+            match read_model(root, &model) {
                 Ok(m) => {
+                    let path = root.join(&model);
                     // Warnings name the model file as the curator would find it.
                     kb.config.calibration.model = Some(path);
                     kb.model = Some(m);
@@ -156,6 +157,12 @@ fn read_dir_kb(
         kb.lexicon.stopwords = parse_stopwords(&t);
     }
     Ok(())
+}
+
+/// The confidence model file `path` names, relative to the knowledge directory `dir`: the
+/// one rule for finding it, used at load and for options set in code.
+pub(crate) fn read_model(dir: &Path, path: &Path) -> Result<ConfidenceModel> {
+    ConfidenceModel::load(dir.join(path))
 }
 
 /// Why a model file could not be used, for a curator.

@@ -57,6 +57,7 @@ pub use triggers::{TriggerSet, Triggers};
 
 use crate::config::Config;
 use crate::error::{Error, Problem, Problems, Result, Severity};
+use crate::model::ConfidenceModel;
 use crate::text::Lexicon;
 
 /// A validated knowledge base.
@@ -79,7 +80,7 @@ pub struct KnowledgeBase {
     triggers: Triggers,
     smalltalk: SmallTalk,
     config: Config,
-    model: Option<crate::model::ConfidenceModel>,
+    model: Option<ConfidenceModel>,
     warnings: Vec<Problem>,
 }
 
@@ -278,8 +279,24 @@ impl KnowledgeBase {
 
     /// The confidence model named by `calibration.model` in `wenda.toml`, loaded with the
     /// knowledge base (`None` when there is none).
-    pub fn model(&self) -> Option<&crate::model::ConfidenceModel> {
+    pub fn model(&self) -> Option<&ConfidenceModel> {
         self.model.as_ref()
+    }
+
+    /// The confidence model file `path` names, relative to the knowledge directory: the
+    /// one loaded with the knowledge base when `path` is the `calibration.model` of its
+    /// `wenda.toml`, else the file read now (for options set in code).
+    ///
+    /// # Errors
+    /// As [`ConfidenceModel::load`].
+    pub(crate) fn named_model(&self, path: &Path) -> Result<ConfidenceModel> {
+        if self.config.calibration.model.as_deref() == Some(path)
+            && let Some(m) = &self.model
+        {
+            return Ok(m.clone());
+        }
+        let dir = self.path().filter(|p| p.is_dir()).unwrap_or(Path::new(""));
+        load::read_model(dir, path)
     }
 
     /// Warnings found while loading (the knowledge base is usable, but worth a look).
@@ -369,7 +386,7 @@ struct Content<'a> {
     smalltalk: &'a SmallTalk,
     config: &'a Config,
     /// The saved confidence model `wenda.toml` names, if any.
-    model: Option<&'a crate::model::ConfidenceModel>,
+    model: Option<&'a ConfidenceModel>,
 }
 
 /// [`Content`], owned, as read back.
@@ -380,7 +397,7 @@ pub(crate) struct ContentOwned {
     triggers: Triggers,
     smalltalk: SmallTalk,
     config: Config,
-    model: Option<crate::model::ConfidenceModel>,
+    model: Option<ConfidenceModel>,
 }
 
 /// A knowledge base as saved with an index.

@@ -1,5 +1,5 @@
 //! Ranking: features of candidate entries computed from the indexes, and fitting the
-//! confidence model ([`crate::model`]) on held-out questions.
+//! confidence model ([`ConfidenceModel`]) on held-out questions.
 
 mod features;
 pub(crate) mod fit;

@@ -114,11 +114,6 @@ impl Segmenter {
         self.canonical.get(word).map(String::as_str).unwrap_or(word)
     }
 
-    /// Whether a (normalized) word is a stopword.
-    pub fn is_stopword(&self, word: &str) -> bool {
-        self.stopwords.contains(word)
-    }
-
     fn map_tokens<'a>(&self, tokens: impl Iterator<Item = &'a str>) -> Vec<String> {
         tokens
             .filter(|w| !w.trim().is_empty())
