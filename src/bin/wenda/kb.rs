@@ -153,6 +153,12 @@ pub fn report_error(e: &Error) -> ExitCode {
             );
             ExitCode::from(1)
         }
+        // Curator-fixable, like the problems above (a loaded knowledge base reports no
+        // entries as a problem; this is the same, from a knowledge base made in code).
+        Error::EmptyKnowledgeBase => {
+            eprintln!("error: {e}; add FAQ entries and run `wenda check` again");
+            ExitCode::from(1)
+        }
         Error::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
             eprintln!(
                 "error: {} does not exist (use --kb to point at a knowledge directory or a .toml, .jsonl or .csv FAQ file)",

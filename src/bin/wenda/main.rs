@@ -1,7 +1,8 @@
 //! `wenda`: the command-line tool for knowledge curators.
 //!
-//! Exit status: 0 on success, 1 when the knowledge base has errors a curator must fix,
-//! 2 for any other failure (unreadable files, bad options, internal errors).
+//! Exit status: 0 on success, 1 when the knowledge base has errors a curator must fix (or no entries), 2
+//! for any other failure (unreadable files, bad options or option files such as a stale
+//! `--model` or an unusable `--index`, internal errors).
 
 mod ask;
 mod bench;
