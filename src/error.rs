@@ -35,8 +35,72 @@ pub enum Error {
     },
 
     /// The configuration passed in code is not valid (for example thresholds out of order).
+    /// Problems in `wenda.toml` are [`Error::Knowledge`] problems instead, with their line.
     #[error("invalid configuration: {0}")]
     Config(String),
+
+    /// The knowledge base has no entries, so there is nothing to answer from.
+    #[error("the knowledge base has no entries")]
+    EmptyKnowledgeBase,
+
+    /// An embedder returned a vector of another length than the dimension it declares.
+    #[error(
+        "embedder {embedder} returned a vector of {got} values, but says its dimension is {expected}"
+    )]
+    WrongDimension {
+        /// The embedder's [`id`](crate::embed::Embedder::id).
+        embedder: String,
+        /// The dimension it declares.
+        expected: usize,
+        /// The length of the vector it returned.
+        got: usize,
+    },
+
+    /// A saved index was built with another embedder than the one it is opened with.
+    #[error("{}", embedder_mismatch(dir, expected, *expected_dimension, got.as_ref()))]
+    EmbedderMismatch {
+        /// The index directory.
+        dir: PathBuf,
+        /// The id of the embedder the index was built with.
+        expected: String,
+        /// That embedder's dimension.
+        expected_dimension: usize,
+        /// The id and dimension of the embedder given to open the index; `None` when none
+        /// was given ([`Bot::open`](crate::Bot::open) knows only the built-in embedder).
+        got: Option<(String, usize)>,
+    },
+
+    /// A confidence model cannot be used by this version of wenda: not a model file, a
+    /// model of another format, or fitted for other features. Fit it again with
+    /// `wenda calibrate`.
+    #[error("{} {reason}", file.as_deref().unwrap_or("the confidence model"))]
+    BadModel {
+        /// Where the model was read from; `None` for a model given in code.
+        file: Option<String>,
+        /// What is wrong, completing a sentence whose subject is the file (for example
+        /// "is not a wenda confidence model: …").
+        reason: String,
+    },
+
+    /// A saved index does not match this version of wenda (another index format, or
+    /// another byte order); it has to be rebuilt.
+    #[error("{}: {why}; rebuild the index with `wenda build`", dir.display())]
+    StaleIndex {
+        /// The index (generation) directory.
+        dir: PathBuf,
+        /// Why it does not match.
+        why: String,
+    },
+
+    /// An evaluation was asked on the very queries the confidence model was fitted on,
+    /// which would overstate its quality.
+    #[error(
+        "the confidence model was fitted on these very queries ({file}); scoring it on them would overstate its quality. Evaluate on other queries, or use a model fitted on the knowledge base (`wenda calibrate --kb …`)"
+    )]
+    EvaluatedOnFittingQueries {
+        /// The queries file the model was fitted on.
+        file: String,
+    },
 
     /// The search index failed (tantivy or the vector index).
     #[error("index error: {0}")]
@@ -54,6 +118,26 @@ pub enum Error {
     /// each with file and line.
     #[error("{}", list_query_problems(.0))]
     Queries(Vec<Problem>),
+}
+
+fn embedder_mismatch(
+    dir: &Path,
+    expected: &str,
+    expected_dimension: usize,
+    got: Option<&(String, usize)>,
+) -> String {
+    match got {
+        Some((got, got_dimension)) => format!(
+            "the index at {} was built with the embedder {expected} ({expected_dimension} \
+             dimensions), not {got} ({got_dimension} dimensions)",
+            dir.display()
+        ),
+        None => format!(
+            "the index at {} was built with the custom embedder {expected}; open it with \
+             Bot::open_with_embedder",
+            dir.display()
+        ),
+    }
 }
 
 fn list_query_problems(problems: &[Problem]) -> String {

@@ -6,15 +6,32 @@
 //! |---|---|---|
 //! | `POST /ask` | `{"message": "…", "conversation_id"?: "…", "channel"?: "sms", "customer"?: {"id"?: "…", "tier"?: "vip"}}` | 200: the [`Reply`] JSON plus `conversation_id` (a new one when none was sent) |
 //! | `POST /feedback` | `{"reply_id": "…", "helpful": true, "comment"?: "…"}` | 200 `{"recorded": true}` |
-//! | `POST /reload` | none | 200: a [`ReloadReport`]; 422 with `problems` when the new knowledge base has errors (the old one keeps serving); 409 while another reload runs |
+//! | `POST /reload` | none | 200: a [`ReloadReport`]; 422 with `problems` when the new knowledge base has errors (the old one keeps serving); 409 while another reload runs; see the error codes below |
 //! | `GET /health` | | 200: `{"status": "ok", …}` with the service's [`Status`](crate::Status) |
 //! | `GET /conversations/{id}` | | 200: the conversation's customer and transcript; 404 when unknown |
 //!
-//! Every error is JSON, `{"error": {"code": "…", "message": "…"}}`, with status 400
-//! (`malformed_json`), 413 (`body_too_large`, above [`HttpOptions::max_body_bytes`]),
-//! 415 (`unsupported_media_type`: send `Content-Type: application/json`), 422
-//! (`invalid_request`: a missing or mistyped field, an unknown channel), 404
-//! (`not_found`), 405 (`method_not_allowed`), 409 (`busy`) or 500 (`internal`).
+//! Every error is JSON, `{"error": {"code": "…", "message": "…"}}`; the `code` says what
+//! went wrong, the message says it in words:
+//!
+//! | status | `code` | when |
+//! |---|---|---|
+//! | 400 | `malformed_json` | the body is not JSON |
+//! | 404 | `not_found` | no such endpoint, or an unknown conversation |
+//! | 405 | `method_not_allowed` | wrong method for the endpoint |
+//! | 413 | `body_too_large` | the body is above [`HttpOptions::max_body_bytes`] |
+//! | 415 | `unsupported_media_type` | send `Content-Type: application/json` |
+//! | 422 | `invalid_request` | a missing or mistyped field, an unknown channel, a bad reply id ([`Error::InvalidRequest`]) |
+//! | 422 | `invalid_knowledge` | the new knowledge base has errors, listed in `problems` ([`Error::Knowledge`]) |
+//! | 422 | `empty_knowledge_base` | the new knowledge base has no entries ([`Error::EmptyKnowledgeBase`]) |
+//! | 422 | `bad_model` | the confidence model file cannot be used; refit it with `wenda calibrate` ([`Error::BadModel`]) |
+//! | 422 | `invalid_queries`, `evaluated_on_fitting_queries` | a labelled-queries problem ([`Error::Queries`], [`Error::EvaluatedOnFittingQueries`]) |
+//! | 409 | `busy` | another reload is running ([`Error::Busy`]) |
+//! | 409 | `stale_index` | the saved index does not match this wenda; rebuild it with `wenda build` ([`Error::StaleIndex`]) |
+//! | 409 | `embedder_mismatch` | the saved index was built with another embedder ([`Error::EmbedderMismatch`]) |
+//! | 409 | `not_configured` | the service cannot do this as set up, e.g. a reload without a reload source ([`Error::Config`]) |
+//! | 500 | `index_error` | the index failed or is damaged ([`Error::Index`]) |
+//! | 500 | `wrong_dimension` | the embedder returned vectors of the wrong length ([`Error::WrongDimension`]) |
+//! | 500 | `internal` | a file could not be read or written ([`Error::Io`]), or another internal failure |
 
 use std::future::Future;
 use std::sync::Arc;
@@ -157,28 +174,40 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// The status and `code` of each [`Error`] (see the [module docs](self)).
 fn service_error(e: Error) -> ApiError {
-    match e {
-        Error::Knowledge(problems) => ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid_knowledge",
-            message: format!(
-                "{} error(s); the previous knowledge base keeps serving",
-                problems.errors().count()
-            ),
-            problems: serde_json::to_value(&problems).ok(),
-        },
-        Error::InvalidRequest(m) => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", m)
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let (status, code) = match &e {
+        Error::Knowledge(problems) => {
+            return ApiError {
+                status: unprocessable,
+                code: "invalid_knowledge",
+                message: format!(
+                    "{} error(s); the previous knowledge base keeps serving",
+                    problems.errors().count()
+                ),
+                problems: serde_json::to_value(problems).ok(),
+            };
         }
-        Error::Busy(m) => ApiError::new(StatusCode::CONFLICT, "busy", m),
-        Error::Config(m) => ApiError::new(StatusCode::CONFLICT, "not_configured", m),
-        other => ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            other.to_string(),
-        ),
-    }
+        Error::EmptyKnowledgeBase => (unprocessable, "empty_knowledge_base"),
+        Error::BadModel { .. } => (unprocessable, "bad_model"),
+        Error::Queries(_) => (unprocessable, "invalid_queries"),
+        Error::EvaluatedOnFittingQueries { .. } => (unprocessable, "evaluated_on_fitting_queries"),
+        Error::InvalidRequest(_) => (unprocessable, "invalid_request"),
+        Error::StaleIndex { .. } => (StatusCode::CONFLICT, "stale_index"),
+        Error::EmbedderMismatch { .. } => (StatusCode::CONFLICT, "embedder_mismatch"),
+        Error::Busy(_) => (StatusCode::CONFLICT, "busy"),
+        Error::Config(_) => (StatusCode::CONFLICT, "not_configured"),
+        Error::WrongDimension { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "wrong_dimension"),
+        Error::Index(_) => (StatusCode::INTERNAL_SERVER_ERROR, "index_error"),
+        Error::Io { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    };
+    let message = match e {
+        // Their Display adds a prefix ("busy: …") that the code already says.
+        Error::InvalidRequest(m) | Error::Busy(m) | Error::Config(m) => m,
+        other => other.to_string(),
+    };
+    ApiError::new(status, code, message)
 }
 
 /// The routes over `service` (see the [module docs](self)).
@@ -307,5 +336,124 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Problem, Problems};
+
+    fn status_and_code(e: Error) -> (u16, &'static str) {
+        let api = service_error(e);
+        (api.status.as_u16(), api.code)
+    }
+
+    #[test]
+    fn every_error_has_its_own_status_and_code() {
+        let cases: Vec<(Error, u16, &str)> = vec![
+            (
+                Error::Knowledge(Problems::new(vec![Problem::error(
+                    "a.toml",
+                    "empty answer",
+                )])),
+                422,
+                "invalid_knowledge",
+            ),
+            (Error::EmptyKnowledgeBase, 422, "empty_knowledge_base"),
+            (
+                Error::BadModel {
+                    file: Some("model.json".into()),
+                    reason: "is not a wenda confidence model: EOF".into(),
+                },
+                422,
+                "bad_model",
+            ),
+            (
+                Error::Queries(vec![Problem::error("q.jsonl", "not JSON")]),
+                422,
+                "invalid_queries",
+            ),
+            (
+                Error::EvaluatedOnFittingQueries {
+                    file: "q.jsonl".into(),
+                },
+                422,
+                "evaluated_on_fitting_queries",
+            ),
+            (
+                Error::InvalidRequest("not a reply id".into()),
+                422,
+                "invalid_request",
+            ),
+            (
+                Error::StaleIndex {
+                    dir: "idx/gen-1".into(),
+                    why: "index format 999".into(),
+                },
+                409,
+                "stale_index",
+            ),
+            (
+                Error::EmbedderMismatch {
+                    dir: "idx".into(),
+                    expected: "custom/32".into(),
+                    expected_dimension: 32,
+                    got: None,
+                },
+                409,
+                "embedder_mismatch",
+            ),
+            (Error::Busy("a reload is running".into()), 409, "busy"),
+            (
+                Error::Config("no reload source".into()),
+                409,
+                "not_configured",
+            ),
+            (
+                Error::WrongDimension {
+                    embedder: "custom/32".into(),
+                    expected: 32,
+                    got: 16,
+                },
+                500,
+                "wrong_dimension",
+            ),
+            (Error::Index("damaged".into()), 500, "index_error"),
+            (
+                Error::io("kb", std::io::Error::other("disk on fire")),
+                500,
+                "internal",
+            ),
+        ];
+        for (e, status, code) in cases {
+            let shown = format!("{e:?}");
+            assert_eq!(status_and_code(e), (status, code), "{shown}");
+        }
+    }
+
+    #[test]
+    fn knowledge_errors_carry_their_problems() {
+        let api = service_error(Error::Knowledge(Problems::new(vec![Problem::error(
+            "a.toml",
+            "empty answer",
+        )])));
+        let problems = api.problems.unwrap_or_default();
+        assert_eq!(problems[0]["file"], "a.toml", "{problems}");
+        assert!(api.message.contains("1 error(s)"), "{}", api.message);
+    }
+
+    #[test]
+    fn messages_are_the_errors_words_without_a_repeated_prefix() {
+        let api = service_error(Error::Busy("a reload is already running".into()));
+        assert_eq!(api.message, "a reload is already running");
+        let api = service_error(Error::StaleIndex {
+            dir: "idx/gen-1".into(),
+            why: "index format 999".into(),
+        });
+        assert_eq!(
+            api.message,
+            "idx/gen-1: index format 999; rebuild the index with `wenda build`"
+        );
     }
 }

@@ -219,7 +219,9 @@ impl BotBuilder {
     /// Builds the bot.
     ///
     /// # Errors
-    /// [`Error::Config`] for invalid options or a mismatched embedder or model;
+    /// [`Error::Config`] for invalid options; [`Error::EmptyKnowledgeBase`] when there is
+    /// nothing to index; [`Error::WrongDimension`] when the embedder's vectors do not have
+    /// its dimension; [`Error::BadModel`] when the model's weights do not fit;
     /// [`Error::Index`] if an index cannot be built.
     pub fn build(self) -> Result<Bot> {
         let BotBuilder {
@@ -237,7 +239,7 @@ impl BotBuilder {
         let config = config.unwrap_or_else(|| kb.config().clone());
         config.validate()?;
         if kb.is_empty() {
-            return Err(Error::Config("the knowledge base has no entries".into()));
+            return Err(Error::EmptyKnowledgeBase);
         }
         let model = match model {
             Some(m) => Some(m),
@@ -295,11 +297,11 @@ impl BotBuilder {
         let mut matrix = Array2::<f32>::zeros((total, dim));
         for (i, v) in rows.iter().enumerate() {
             if v.len() != dim {
-                return Err(Error::Config(format!(
-                    "embedder {} returned a vector of {} values, but says its dimension is {dim}",
-                    embedder.id(),
-                    v.len()
-                )));
+                return Err(Error::WrongDimension {
+                    embedder: embedder.id(),
+                    expected: dim,
+                    got: v.len(),
+                });
             }
             matrix.row_mut(i).assign(&ndarray::ArrayView1::from(&v[..]));
         }
@@ -327,9 +329,10 @@ impl BotBuilder {
         };
         match model {
             Some(m) if !m.is_well_formed() => {
-                return Err(Error::Config(
-                    "the confidence model's weights do not fit this version of wenda".into(),
-                ));
+                return Err(Error::BadModel {
+                    file: None,
+                    reason: "has weights that do not fit this version of wenda".into(),
+                });
             }
             Some(_) => {}
             None if config.calibration.mode == CalibrationMode::Auto => {

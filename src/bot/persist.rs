@@ -119,9 +119,10 @@ impl Bot {
     /// [`Bot::open_with_embedder`] otherwise.
     ///
     /// # Errors
-    /// [`Error::Index`] when there is no index, when it was written by another format
-    /// version, or when a file is damaged (every file's checksum is verified);
-    /// [`Error::Io`] when a file cannot be read.
+    /// [`Error::Index`] when there is no index or when a file is damaged (every file's
+    /// checksum is verified); [`Error::StaleIndex`] when it was written by another format
+    /// version or on a machine of another byte order; [`Error::EmbedderMismatch`] when it
+    /// was built with a custom embedder; [`Error::Io`] when a file cannot be read.
     pub fn open(dir: impl AsRef<Path>) -> Result<Bot> {
         open(dir.as_ref(), None)
     }
@@ -130,7 +131,8 @@ impl Bot {
     /// (same [`Embedder::id`] and dimension).
     ///
     /// # Errors
-    /// As [`Bot::open`]; [`Error::Config`] when the embedder does not match the index.
+    /// As [`Bot::open`]; [`Error::EmbedderMismatch`] when the embedder does not match the
+    /// index.
     pub fn open_with_embedder(dir: impl AsRef<Path>, embedder: Arc<dyn Embedder>) -> Result<Bot> {
         open(dir.as_ref(), Some(embedder))
     }
@@ -206,15 +208,12 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
     let (embedder, builtin_embedder): (Arc<dyn Embedder>, _) = match custom {
         Some(e) => {
             if e.id() != manifest.embedder || e.dimension() != manifest.dimension {
-                return Err(Error::Config(format!(
-                    "the index at {} was built with the embedder {} ({} dimensions), not {} \
-                     ({} dimensions)",
-                    dir.display(),
-                    manifest.embedder,
-                    manifest.dimension,
-                    e.id(),
-                    e.dimension()
-                )));
+                return Err(Error::EmbedderMismatch {
+                    dir: dir.to_path_buf(),
+                    expected: manifest.embedder,
+                    expected_dimension: manifest.dimension,
+                    got: Some((e.id(), e.dimension())),
+                });
             }
             (e, None)
         }
@@ -228,12 +227,12 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
             (e.clone() as Arc<dyn Embedder>, Some(e))
         }
         None => {
-            return Err(Error::Config(format!(
-                "the index at {} was built with the custom embedder {}; open it with \
-                 Bot::open_with_embedder",
-                dir.display(),
-                manifest.embedder
-            )));
+            return Err(Error::EmbedderMismatch {
+                dir: dir.to_path_buf(),
+                expected: manifest.embedder,
+                expected_dimension: manifest.dimension,
+                got: None,
+            });
         }
     };
     let lexical = LexicalIndex::open(&analyzer, &generation.join(LEXICAL_DIR))?;

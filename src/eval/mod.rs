@@ -220,8 +220,8 @@ pub struct DetailCandidate {
 ///
 /// # Errors
 /// [`Error::Queries`] when an `expected` id is not in the knowledge base (every such line
-/// is listed); [`Error::Config`] when the bot's confidence model was fitted on these very
-/// queries (scoring it on them would overstate its quality).
+/// is listed); [`Error::EvaluatedOnFittingQueries`] when the bot's confidence model was
+/// fitted on these very queries (scoring it on them would overstate its quality).
 pub fn evaluate(
     bot: &Bot,
     queries: &[LabelledQuery],
@@ -251,9 +251,7 @@ pub fn evaluate(
     } = &bot.model().origin
         && *fitted == fingerprint(queries)
     {
-        return Err(Error::Config(format!(
-            "the confidence model was fitted on these very queries ({file}); scoring it on them would overstate its quality. Evaluate on other queries, or use a model fitted on the knowledge base (`wenda calibrate --kb …`)"
-        )));
+        return Err(Error::EvaluatedOnFittingQueries { file: file.clone() });
     }
 
     let options = AskOptions {

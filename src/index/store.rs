@@ -223,23 +223,26 @@ fn check_format(generation: &Path, manifest: &Manifest) -> Result<()> {
         return Err(format_mismatch(generation, manifest.format_version));
     }
     if manifest.endian != native_endian() {
-        return Err(Error::Index(format!(
-            "{}: written on a {}-endian machine, this one is {}-endian; rebuild the index here",
-            generation.display(),
-            manifest.endian,
-            native_endian()
-        )));
+        return Err(Error::StaleIndex {
+            dir: generation.to_path_buf(),
+            why: format!(
+                "written on a {}-endian machine, this one is {}-endian",
+                manifest.endian,
+                native_endian()
+            ),
+        });
     }
     Ok(())
 }
 
 fn format_mismatch(generation: &Path, found: u32) -> Error {
-    Error::Index(format!(
-        "{}: index format {found}, but this wenda ({}) reads format {FORMAT_VERSION}; rebuild \
-         the index with `wenda build`",
-        generation.display(),
-        env!("CARGO_PKG_VERSION")
-    ))
+    Error::StaleIndex {
+        dir: generation.to_path_buf(),
+        why: format!(
+            "index format {found}, but this wenda ({}) reads format {FORMAT_VERSION}",
+            env!("CARGO_PKG_VERSION")
+        ),
+    }
 }
 
 /// Size and CRC-32 of every file under `root` except the manifest.

@@ -171,7 +171,6 @@ fn model_error(e: &Error) -> String {
         Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             "the file does not exist (the path is relative to the knowledge directory; create it with `wenda calibrate --kb DIR --out FILE`)".to_string()
         }
-        Error::Config(msg) => msg.clone(),
         other => other.to_string(),
     }
 }

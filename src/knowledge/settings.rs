@@ -25,9 +25,44 @@ pub(crate) fn parse_config(text: &str, file: &Path, problems: &mut Vec<Problem>)
         );
     }
     for msg in config.problems() {
-        problems.push(Problem::error(file, msg));
+        let line = option_line(text, &msg);
+        problems.push(Problem::error(file, msg).at_line(line));
     }
     config
+}
+
+/// The line of `wenda.toml` a [`Config::problems`] message is about. Each message starts
+/// with its table (`[thresholds] clarify (0.9) must not be above answer (0.6)`): the line
+/// is that of the first key it names that the table sets, else the table's header.
+fn option_line(text: &str, message: &str) -> Option<usize> {
+    let rest = message.strip_prefix('[')?;
+    let (table, words) = rest.split_once(']')?;
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines.iter().position(|l| {
+        let l = l.split('#').next().unwrap_or_default();
+        let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+        l == format!("[{table}]")
+    })?;
+    let body = &lines[header + 1..];
+    let body = &body[..body
+        .iter()
+        .position(|l| l.trim_start().starts_with('['))
+        .unwrap_or(body.len())];
+    let sets = |key: &str| {
+        body.iter().position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+    };
+    let key_line = words
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .find_map(sets);
+    Some(match key_line {
+        Some(i) => header + i + 2,
+        None => header + 1,
+    })
 }
 
 /// Parses `triggers.toml`: sections `asked_for_human` and `sensitive`, each with
@@ -193,6 +228,31 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         assert_eq!(p[0].line, Some(3));
         assert!(p[1].message.contains("max_entries"));
+        assert_eq!(p[1].line, Some(6));
+    }
+
+    #[test]
+    fn option_problems_point_at_the_key_or_its_table() {
+        let text = "[thresholds]\nanswer = 0.2\n clarify= 0.5 # too high\n[ tiers.vip ]\nmax_misses = 3\nanswer = 0.1\n";
+        let at = |m: &str| option_line(text, m);
+        assert_eq!(
+            at("[thresholds] clarify (0.5) must not be above answer (0.2)"),
+            Some(3)
+        );
+        assert_eq!(at("[thresholds] answer = 2 is not a probability"), Some(2));
+        // The tier does not set clarify; it sets answer.
+        assert_eq!(
+            at("[tiers.vip] clarify (0.25) must not be above answer (0.1)"),
+            Some(6)
+        );
+        assert_eq!(
+            at("[tiers.vip] max_misses = 30 must be from 1 to 20"),
+            Some(5)
+        );
+        // A key the table does not set: the table's header; no such table: no line.
+        assert_eq!(at("[tiers.vip] min_priority is odd"), Some(4));
+        assert_eq!(at("[retrieval] hnsw_ef = 0 must be from 1 to 10000"), None);
+        assert_eq!(at("no table named"), None);
     }
 
     #[test]

@@ -169,16 +169,20 @@ impl ConfidenceModel {
     /// Reads a model from [`to_json`](Self::to_json) output. `source` names it in errors.
     ///
     /// # Errors
-    /// [`Error::Config`](crate::Error::Config) when the text is not a model file, or was
-    /// fitted for other features than this version of wenda computes (refit it with
-    /// `wenda calibrate`).
+    /// [`Error::BadModel`] when the text is not a model file, is of
+    /// another format, or was fitted for other features than this version of wenda
+    /// computes (refit it with `wenda calibrate`).
     pub fn from_json(text: &str, source: &str) -> Result<Self> {
         let refit = "fit it again with `wenda calibrate`";
+        let bad = |reason: String| Error::BadModel {
+            file: Some(source.to_string()),
+            reason,
+        };
         let file: ModelFile = serde_json::from_str(text)
-            .map_err(|e| Error::Config(format!("{source} is not a wenda confidence model: {e}")))?;
+            .map_err(|e| bad(format!("is not a wenda confidence model: {e}")))?;
         if file.format != MODEL_FORMAT {
-            return Err(Error::Config(format!(
-                "{source} is a model file of format {} but this wenda reads format {MODEL_FORMAT}; {refit}",
+            return Err(bad(format!(
+                "is a model file of format {} but this wenda reads format {MODEL_FORMAT}; {refit}",
                 file.format
             )));
         }
@@ -186,8 +190,8 @@ impl ConfidenceModel {
             || file.calibration_inputs != CALIBRATION_INPUTS
             || !file.model.is_well_formed()
         {
-            return Err(Error::Config(format!(
-                "{source} was fitted by wenda {} for other ranking features than this version computes; {refit}",
+            return Err(bad(format!(
+                "was fitted by wenda {} for other ranking features than this version computes; {refit}",
                 file.wenda_version
             )));
         }

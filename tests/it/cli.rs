@@ -218,3 +218,118 @@ fn bench_reports_latency_and_build_as_json() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Runs the binary with its standard output piped to a reader that takes `keep` bytes and
+/// then goes away (as `| head -c` does), and returns the status and standard error.
+fn with_closed_stdout(
+    command: &mut std::process::Command,
+    stdin: Option<&str>,
+    keep: usize,
+) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let mut child = command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        let mut input = child.stdin.take().unwrap();
+        let text = text.to_string();
+        // Fed from a thread: the child may stop reading once its output is gone.
+        std::thread::spawn(move || input.write_all(text.as_bytes()));
+    }
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = vec![0u8; keep];
+    stdout.read_exact(&mut head).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // Far more output than a pipe buffers, so that writing really hits the closed pipe:
+    // thousands of warnings (a similar question listed twice).
+    let many: String = (0..3000)
+        .map(|i| {
+            format!(
+                "[[faq]]\nid = \"e{i}\"\nquestion = \"第{i}个问题\"\nsimilar = [\"问法{i}\", \"问法{i}\"]\nanswer = \"答{i}\"\n\n"
+            )
+        })
+        .collect();
+    let kb = kb_dir(&[("many.toml", &many)]);
+    let (status, err) = with_closed_stdout(
+        wenda().args(["check", "--json", "--kb"]).arg(kb.path()),
+        None,
+        100,
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+
+    let small = kb_dir(&[("faq.toml", GOOD_TOML)]);
+    let lines = "车撞了怎么报案\n".repeat(2000);
+    let (status, err) = with_closed_stdout(
+        wenda().args(["chat", "--json", "--kb"]).arg(small.path()),
+        Some(&lines),
+        100,
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn every_command_exits_quietly_when_its_output_is_gone() {
+    let kb = kb_dir(&[("faq.toml", GOOD_TOML)]);
+    let work = tempfile::tempdir().unwrap();
+    let queries = work.path().join("q.jsonl");
+    std::fs::write(
+        &queries,
+        "{\"query\": \"我想退保\", \"expected\": \"refund\"}\n{\"query\": \"股票怎么买\", \"expected\": null}\n",
+    )
+    .unwrap();
+    let index = work.path().join("index");
+    let model = work.path().join("model.json");
+    let kb_path = kb.path().to_str().unwrap();
+    let q = queries.to_str().unwrap();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["ask", "--json", "--kb", kb_path, "车撞了怎么报案"],
+        vec!["ask", "--explain", "--kb", kb_path, "车撞了怎么报案"],
+        vec!["check", "--kb", kb_path],
+        vec!["eval", "--json", "--kb", kb_path, "--queries", q],
+        vec!["eval", "--kb", kb_path, "--queries", q],
+        vec!["build", "--kb", kb_path, "--out", index.to_str().unwrap()],
+        vec![
+            "calibrate",
+            "--kb",
+            kb_path,
+            "--queries",
+            q,
+            "--out",
+            model.to_str().unwrap(),
+        ],
+        vec!["bench", "--asks", "20", "--threads", "1", "--kb", kb_path],
+    ];
+    for args in commands {
+        // The reader is gone before the first byte is written.
+        let mut child = wenda()
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}

@@ -241,6 +241,18 @@ fn calibrate_on_queries_then_eval_refuses_the_same_queries() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("fitted on these very queries"), "{err}");
+    // The library says so with its own error, naming the file the model was fitted on.
+    let bot = Bot::builder(KnowledgeBase::load(kb.path()).unwrap())
+        .model(m.clone())
+        .build()
+        .unwrap();
+    let labelled = wenda::eval::read_queries(&queries).unwrap();
+    match evaluate(&bot, &labelled, &|_, _| {}) {
+        Err(wenda::Error::EvaluatedOnFittingQueries { file }) => {
+            assert!(file.ends_with("q.jsonl"), "{file}")
+        }
+        other => panic!("expected EvaluatedOnFittingQueries, got {:?}", other.err()),
+    }
 
     // Other queries are fine, and the report says where the model came from.
     let other = dir.path().join("other.jsonl");
@@ -305,8 +317,40 @@ fn a_saved_model_named_in_wenda_toml_is_used_and_checked() {
     let bot = Bot::build(loaded).unwrap();
     assert_eq!(bot.model(), &model);
 
-    // Missing or broken files are knowledge errors naming wenda.toml and the fix.
+    // Missing or broken files are knowledge errors naming wenda.toml and the fix; read
+    // alone, a broken file is a BadModel naming the file.
     std::fs::write(kb.path().join("model.json"), "{\"format\": 1}").unwrap();
+    match ConfidenceModel::load(kb.path().join("model.json")) {
+        Err(e @ wenda::Error::BadModel { .. }) => {
+            let shown = e.to_string();
+            assert!(
+                shown.contains("model.json is not a wenda confidence model"),
+                "{shown}"
+            );
+        }
+        other => panic!("expected BadModel, got {other:?}"),
+    }
+    let mut wrong = ConfidenceModel::builtin();
+    wrong.ranker.pop();
+    match ConfidenceModel::from_json(&wrong.to_json(), "old.json") {
+        Err(wenda::Error::BadModel { file, reason }) => {
+            assert_eq!(file.as_deref(), Some("old.json"));
+            assert!(
+                reason.contains("fit it again with `wenda calibrate`"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected BadModel, got {other:?}"),
+    }
+    match Bot::builder(KnowledgeBase::load_without_model(kb.path()).unwrap())
+        .model(wrong)
+        .build()
+    {
+        Err(e @ wenda::Error::BadModel { file: None, .. }) => {
+            assert!(e.to_string().contains("do not fit this version"), "{e}")
+        }
+        other => panic!("expected BadModel, got {:?}", other.err()),
+    }
     let err = KnowledgeBase::load(kb.path()).unwrap_err().to_string();
     assert!(
         err.contains("wenda.toml") && err.contains("not a wenda confidence model"),

@@ -113,6 +113,49 @@ fax = "传真"
 }
 
 #[test]
+fn invalid_options_in_wenda_toml_name_their_line() {
+    let lines_of = |toml: &str| -> Vec<String> {
+        let dir = kb_dir(&[("a.toml", GOOD_TOML), ("wenda.toml", toml)]);
+        problems_of(dir.path())
+            .iter()
+            .map(|p| p.to_string())
+            .collect()
+    };
+    let listing = lines_of(
+        "# options\n[thresholds]\nanswer = 2.0\n\n[clarify]\nmax_suggestions = 0\n[retrieval]\nhnsw_ef = 0\n",
+    );
+    for (line, needle) in [
+        (3, "[thresholds] answer = 2 is not a probability"),
+        (6, "[clarify] max_suggestions = 0"),
+        (8, "[retrieval] hnsw_ef = 0"),
+    ] {
+        assert!(
+            listing
+                .iter()
+                .any(|p| p.contains(&format!("wenda.toml:{line}: error: {needle}"))),
+            "no wenda.toml:{line} problem {needle:?}:\n{}",
+            listing.join("\n")
+        );
+    }
+
+    // Clarify above answer (left at its default): the line of clarify. A tier whose
+    // answer falls below the clarify it inherits: the line of that answer.
+    let listing = lines_of("[thresholds]\n\nclarify = 0.99\n\n[tiers.vip]\nmax_misses = 2\n");
+    assert!(
+        listing.iter().any(|p| p
+            .contains("wenda.toml:3: error: [thresholds] clarify (0.99) must not be above answer")),
+        "{listing:?}"
+    );
+    let listing = lines_of("[tiers.vip]\nmax_misses = 2\nanswer = 0.1\n");
+    assert!(
+        listing.iter().any(|p| p.contains(
+            "wenda.toml:3: error: [tiers.vip] clarify (0.25) must not be above answer (0.1)"
+        )),
+        "{listing:?}"
+    );
+}
+
+#[test]
 fn jsonl_and_csv_files_load() {
     let jsonl = concat!(
         "{\"id\": \"g1\", \"question\": \"怎么还款\", \"similar\": [\"如何还钱\", \"还款方式\"], \"answer\": \"答案 g1\"}\n",

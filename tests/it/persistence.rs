@@ -7,7 +7,7 @@ use std::sync::Arc;
 use wenda::config::VectorSearch;
 use wenda::embed::Embedder;
 use wenda::text::Analysis;
-use wenda::{Bot, IndexOrigin, IndexStatus, KnowledgeBase};
+use wenda::{Bot, Error, IndexOrigin, IndexStatus, KnowledgeBase};
 
 use super::common::{GOOD_TOML, kb_dir, sample_bot};
 
@@ -166,7 +166,11 @@ fn damaged_and_foreign_indexes_are_refused_with_a_reason() {
     )
     .unwrap();
     let e = err(dir.path());
-    assert!(e.contains("format 999"), "{e}");
+    assert!(e.contains("format 999") && e.contains("wenda build"), "{e}");
+    assert!(
+        matches!(Bot::open(dir.path()), Err(Error::StaleIndex { .. })),
+        "an index of another format is stale, not damaged"
+    );
     fs::remove_file(dir.path().join("CURRENT")).unwrap();
     assert!(err(dir.path()).contains("no index"));
     let empty = tempfile::tempdir().unwrap();
@@ -223,15 +227,59 @@ fn an_index_built_with_a_custom_embedder_needs_that_embedder() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     assert!(!bot.save(dir.path()).unwrap().builtin_embedder);
-    let e = Bot::open(dir.path()).map(|_| ()).unwrap_err().to_string();
-    assert!(e.contains("open_with_embedder"), "{e}");
+    let e = Bot::open(dir.path()).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(&e, Error::EmbedderMismatch { expected, got: None, .. } if expected == "test-buckets/32"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("open_with_embedder"), "{e}");
     let e = Bot::open_with_embedder(dir.path(), Arc::new(Buckets(16)))
         .map(|_| ())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("test-buckets/32"), "{e}");
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::EmbedderMismatch {
+                expected_dimension: 32,
+                got: Some((_, 16)),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("test-buckets/32"), "{e}");
     let opened = Bot::open_with_embedder(dir.path(), Arc::new(Buckets(32))).unwrap();
     assert_same_replies(&bot, &opened, &["车撞了怎么报案", "退保流程"]);
+}
+
+/// An embedder whose vectors are shorter than the dimension it declares.
+struct Liar;
+
+impl Embedder for Liar {
+    fn id(&self) -> String {
+        "test-liar".into()
+    }
+    fn dimension(&self) -> usize {
+        32
+    }
+    fn embed(&self, _: &Analysis) -> Vec<f32> {
+        vec![1.0; 16]
+    }
+}
+
+#[test]
+fn an_embedder_of_the_wrong_dimension_is_refused() {
+    let kb = KnowledgeBase::load(kb_dir(&[("faq.toml", GOOD_TOML)]).path()).unwrap();
+    match Bot::builder(kb).embedder(Arc::new(Liar)).build() {
+        Err(
+            e @ Error::WrongDimension {
+                expected: 32,
+                got: 16,
+                ..
+            },
+        ) => assert!(e.to_string().contains("test-liar"), "{e}"),
+        other => panic!("expected WrongDimension, got {:?}", other.err()),
+    }
 }
 
 #[test]

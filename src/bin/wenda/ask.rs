@@ -35,11 +35,11 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         },
     );
     if args.json {
-        println!("{}", render::json_pretty(&reply));
+        outln!("{}", render::json_pretty(&reply))?;
     } else {
-        print!("{}", render::reply(&reply));
+        out!("{}", render::reply(&reply))?;
         if args.explain {
-            print!("{}", render::explain(&bot, &reply));
+            out!("{}", render::explain(&bot, &reply))?;
         }
     }
     Ok(ExitCode::SUCCESS)

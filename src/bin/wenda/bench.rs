@@ -79,7 +79,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         index_dir: args.save.clone(),
         ..BenchOptions::default()
     };
-    let progress = |phase: &str| eprintln!("bench: {phase}");
+    let progress = |phase: &str| errln!("bench: {phase}");
     if let Some(dir) = &args.index {
         let given = match &args.queries {
             Some(path) => Some(read_queries(path).map_err(missing_as("--queries"))?),
@@ -103,7 +103,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         Some(n) => {
             let started = Instant::now();
             let kb = synthetic::knowledge_base(&source, n, args.seed)?;
-            eprintln!(
+            errln!(
                 "generated {} entries, {} variants in {:.1} s",
                 kb.len(),
                 kb.variant_count(),
@@ -150,16 +150,16 @@ fn output(args: &Args, kb: String, queries: &str, report: &BenchReport) -> Resul
             report,
         };
         match serde_json::to_string_pretty(&out) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}")?,
             Err(e) => return Err(Error::Index(format!("cannot encode the report: {e}"))),
         }
     } else {
-        print_table(&kb, queries, report);
+        print_table(&kb, queries, report)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_table(kb: &str, queries: &str, r: &BenchReport) {
+fn print_table(kb: &str, queries: &str, r: &BenchReport) -> Result<(), Error> {
     let mb = |b: Option<u64>| {
         b.map_or("n/a".to_string(), |b| {
             format!("{:.0} MiB", b as f64 / 1048576.0)
@@ -223,14 +223,20 @@ fn print_table(kb: &str, queries: &str, r: &BenchReport) {
         ("peak memory", format!("{} serving", mb(r.peak_rss_serve))),
     ]);
     for (k, v) in rows {
-        println!("{k:<16} {v}");
+        outln!("{k:<16} {v}")?;
     }
     match &r.vector {
-        Some(v) => println!(
+        Some(v) => outln!(
             "{:<16} recall@{} {:.3} at ef {}; p50 hnsw {:.0} µs vs exact {:.0} µs ({:.1}×)",
-            "hnsw vs exact", v.k, v.recall, v.ef, v.hnsw.p50, v.exact.p50, v.speedup
+            "hnsw vs exact",
+            v.k,
+            v.recall,
+            v.ef,
+            v.hnsw.p50,
+            v.exact.p50,
+            v.speedup
         ),
-        None => println!(
+        None => outln!(
             "{:<16} exact search only (use --vector-search hnsw to compare)",
             "hnsw vs exact"
         ),

@@ -35,28 +35,28 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let manifest = bot.save(&out)?;
     let save_time = started.elapsed();
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&manifest)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let bytes: u64 = manifest.files.values().map(|f| f.bytes).sum();
-    println!(
+    outln!(
         "saved {}: {} entries, {} question variants, embedder {}, vector search {}",
         out.display(),
         manifest.entries,
         manifest.variants,
         manifest.embedder,
         if manifest.hnsw { "hnsw" } else { "exact" }
-    );
-    println!(
+    )?;
+    outln!(
         "build {:.2} s, save {:.2} s, {:.1} MB in {} files",
         build_time.as_secs_f64(),
         save_time.as_secs_f64(),
         bytes as f64 / 1e6,
         manifest.files.len()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -73,6 +73,6 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     model
         .save(&args.out)
         .map_err(missing_as("--out: its folder must exist"))?;
-    println!("wrote {}: {}", args.out.display(), model.describe());
+    outln!("wrote {}: {}", args.out.display(), model.describe())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ use wenda::querylog::{JsonlLog, LogEvent, QueryLog, Recorder};
 use wenda::{Channel, Customer, Error};
 
 use super::kb::{IndexedKbArg, bot, check_log_path, parse_channel};
+use super::out::stdout_error;
 use super::render;
 
 /// Hold a conversation: messages read line by line from standard input (Ctrl-D ends).
@@ -52,21 +53,18 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     if let Some(t) = &args.tier
         && !bot.config().tiers.contains_key(t)
     {
-        eprintln!(
-            "warning: tier \"{t}\" is not configured in wenda.toml; the general policy applies"
-        );
+        errln!("warning: tier \"{t}\" is not configured in wenda.toml; the general policy applies");
     }
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let mut out = std::io::stdout().lock();
     let prompt = || {
         if interactive {
-            eprint!("> ");
-            let _ = std::io::stderr().flush();
+            err!("> ");
         }
     };
     if interactive {
-        eprintln!(
+        errln!(
             "wenda chat: {} entries loaded. Type a message; /new starts a new conversation; Ctrl-D to quit.",
             bot.knowledge().len()
         );
@@ -80,7 +78,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             conversation_id = wenda::conversation_id();
             chat = bot.conversation_with(customer.clone());
             if !args.json {
-                let _ = writeln!(out, "--- new conversation ---");
+                writeln!(out, "--- new conversation ---").map_err(stdout_error)?;
             }
             prompt();
             continue;
@@ -95,18 +93,14 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             // Piped: echo the message so that the output reads as a transcript.
             format!("> {line}\n{}\n", render::reply(&reply))
         };
-        if out
-            .write_all(text.as_bytes())
+        // A reader gone away (for example `| head`) ends the chat quietly, in `main`.
+        out.write_all(text.as_bytes())
             .and_then(|()| out.flush())
-            .is_err()
-        {
-            // The reader went away (for example `| head`): stop quietly.
-            return Ok(ExitCode::SUCCESS);
-        }
+            .map_err(stdout_error)?;
         prompt();
     }
     if recorder.failures() > 0 {
-        eprintln!(
+        errln!(
             "warning: {} log event(s) could not be written: {}",
             recorder.failures(),
             recorder.last_error().unwrap_or_default()

@@ -65,16 +65,16 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         problems: &problems,
     };
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
-        );
+        )?;
     } else {
         for p in &problems {
-            eprintln!("{p}");
+            errln!("{p}");
         }
         if kb.is_some() {
-            println!(
+            outln!(
                 "{}: {} entries, {} question variants, {} categor{}; {} dictionary words, {} synonym groups, {} stopwords",
                 summary.path,
                 summary.entries,
@@ -88,12 +88,12 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
                 summary.dictionary_words,
                 summary.synonym_groups,
                 summary.stopwords
-            );
+            )?;
         }
-        println!(
+        outln!(
             "{}: {errors} error(s), {warnings} warning(s)",
             if ok { "ok" } else { "FAILED" }
-        );
+        )?;
     }
     Ok(if ok {
         ExitCode::SUCCESS

@@ -82,7 +82,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     };
     stdout
         .write_all(text.as_bytes())
-        .map_err(|e| Error::io("<stdout>", e))?;
+        .map_err(super::out::stdout_error)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -75,15 +75,15 @@ pub fn bot(arg: &IndexedKbArg) -> Result<Bot, Error> {
     match origin {
         IndexOrigin::Opened => {}
         IndexOrigin::Built { reason } => {
-            eprintln!(
+            errln!(
                 "wenda: {reason}; built and saved the index in {}",
                 dir.display()
             );
         }
         IndexOrigin::BuiltUnsaved { reason, error } => {
-            eprintln!("wenda: {reason}; built the index, but could not save it: {error}");
+            errln!("wenda: {reason}; built the index, but could not save it: {error}");
         }
-        other => eprintln!("wenda: {other:?}"),
+        other => errln!("wenda: {other:?}"),
     }
     Ok(bot)
 }
@@ -144,24 +144,30 @@ pub fn report_error(e: &Error) -> ExitCode {
     match e {
         Error::Knowledge(problems) => {
             for p in problems.all() {
-                eprintln!("{p}");
+                errln!("{p}");
             }
             let errors = problems.errors().count();
             let warnings = problems.len() - errors;
-            eprintln!(
+            errln!(
                 "the knowledge base has {errors} error(s) and {warnings} warning(s); fix the errors and run `wenda check` again"
             );
             ExitCode::from(1)
         }
+        // Curator-fixable, like the problems above (a loaded knowledge base reports no
+        // entries as a problem; this is the same, from a knowledge base made in code).
+        Error::EmptyKnowledgeBase => {
+            errln!("error: {e}; add FAQ entries and run `wenda check` again");
+            ExitCode::from(1)
+        }
         Error::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!(
+            errln!(
                 "error: {} does not exist (use --kb to point at a knowledge directory or a .toml, .jsonl or .csv FAQ file)",
                 path.display()
             );
             ExitCode::from(2)
         }
         other => {
-            eprintln!("error: {other}");
+            errln!("error: {other}");
             ExitCode::from(2)
         }
     }

@@ -1,7 +1,13 @@
 //! `wenda`: the command-line tool for knowledge curators.
 //!
-//! Exit status: 0 on success, 1 when the knowledge base has errors a curator must fix,
-//! 2 for any other failure (unreadable files, bad options, internal errors).
+//! Exit status: 0 on success (also when the reader of standard output goes away, as with
+//! `| head`), 1 when the knowledge base has errors a curator must fix (or no entries),
+//! 2 for any other failure (unreadable files, bad options or option files such as a
+//! stale `--model` or an unusable `--index`, internal errors).
+
+// First, so that its macros are in scope in the other modules.
+#[macro_use]
+mod out;
 
 mod ask;
 mod bench;
@@ -62,8 +68,10 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Calibrate(args) => calibrate::run(args),
     };
-    match result {
+    match result.and_then(|code| out::flush().map(|()| code)) {
         Ok(code) => code,
+        // The reader went away (`| head`): it has what it wanted.
+        Err(e) if out::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => kb::report_error(&e),
     }
 }

@@ -88,7 +88,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         let local = listener
             .local_addr()
             .map_err(|e| Error::io(args.addr.to_string(), e))?;
-        eprintln!(
+        errln!(
             "wenda serve: {} entries from {} on http://{local} (POST /ask, /feedback, /reload; GET /health). Ctrl-C to stop; SIGHUP reloads.",
             service.status().entries,
             source
@@ -97,7 +97,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         serve(listener, router(Arc::clone(&service), options), shutdown_signal())
             .await
             .map_err(|e| Error::io(local.to_string(), e))?;
-        eprintln!("wenda serve: stopped after {} replies", service.status().replies);
+        errln!("wenda serve: stopped after {} replies", service.status().replies);
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -113,14 +113,16 @@ fn reload_on_hangup(service: Arc<Service>) {
         while hup.recv().await.is_some() {
             let s = Arc::clone(&service);
             match tokio::task::spawn_blocking(move || s.reload()).await {
-                Ok(Ok(r)) => eprintln!(
+                Ok(Ok(r)) => errln!(
                     "wenda serve: reloaded generation {} ({} entries, {} ms)",
-                    r.generation, r.entries, r.build_ms
+                    r.generation,
+                    r.entries,
+                    r.build_ms
                 ),
-                Ok(Err(e)) => eprintln!(
+                Ok(Err(e)) => errln!(
                     "wenda serve: reload refused, still serving the previous knowledge base: {e}"
                 ),
-                Err(e) => eprintln!("wenda serve: reload failed: {e}"),
+                Err(e) => errln!("wenda serve: reload failed: {e}"),
             }
         }
     });
