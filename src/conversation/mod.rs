@@ -416,3 +416,6 @@ impl<'a> Conversation<'a> {
         self.state
     }
 }
+#[cfg(test)]
+#[path = "turn_tests.rs"]
+mod turn_tests;

@@ -421,3 +421,6 @@ fn intern(ids: &mut HashMap<String, u32>, df: &mut Vec<u32>, vdf: &mut Vec<u32>,
     vdf.push(0);
     id
 }
+#[cfg(test)]
+#[path = "corpus_tests.rs"]
+mod tests;

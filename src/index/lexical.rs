@@ -308,3 +308,6 @@ fn register_tokenizers(index: &Index, analyzer: &Analyzer) {
         );
     }
 }
+#[cfg(test)]
+#[path = "lexical_tests.rs"]
+mod tests;

@@ -403,3 +403,6 @@ mod persist_tests {
         Ok(())
     }
 }
+#[cfg(test)]
+#[path = "vector_tests.rs"]
+mod more_tests;

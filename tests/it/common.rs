@@ -1,5 +1,10 @@
-//! Shared fixtures: the sample knowledge base's bot (built once per test binary) and
-//! temporary knowledge directories.
+//! Shared fixtures: the bots of the sample knowledge base and of the tests' own small
+//! knowledge base (each built once per test binary), and temporary knowledge directories.
+//!
+//! Tests whose subject is a mechanism (conversations, HTTP, CLI plumbing, concurrency) use
+//! the fixture knowledge base `tests/fixtures/mini-kb/`, so that a curator's edit of
+//! `knowledge/` cannot break them; `sample_kb.rs` and the tests about the shipped sample use
+//! the sample.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -13,15 +18,32 @@ pub fn sample_kb_path() -> PathBuf {
 
 /// The bot over the sample knowledge base, built once and shared by every test.
 pub fn sample_bot() -> &'static Bot {
-    sample_bot_arc()
-}
-
-/// [`sample_bot`] as an `Arc`, for services.
-pub fn sample_bot_arc() -> &'static Arc<Bot> {
-    static BOT: OnceLock<Arc<Bot>> = OnceLock::new();
+    static BOT: OnceLock<Bot> = OnceLock::new();
     BOT.get_or_init(|| {
         let kb = KnowledgeBase::load(sample_kb_path()).expect("the sample knowledge base loads");
-        Arc::new(Bot::build(kb).expect("the sample bot builds"))
+        Bot::build(kb).expect("the sample bot builds")
+    })
+}
+
+/// The tests' own knowledge base, `tests/fixtures/mini-kb/` (星河通信, a telecom desk: 17
+/// entries in 3 categories, self-calibrated). Commands that save an index next to the
+/// knowledge base (`wenda ask`, `wenda chat` without `--index`) must be given `--index` to a
+/// temporary directory, so that nothing is written into the repository.
+pub fn fixture_kb_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini-kb")
+}
+
+/// The bot over the fixture knowledge base, built once and shared by every test.
+pub fn fixture_bot() -> &'static Bot {
+    fixture_bot_arc()
+}
+
+/// [`fixture_bot`] as an `Arc`, for services.
+pub fn fixture_bot_arc() -> &'static Arc<Bot> {
+    static BOT: OnceLock<Arc<Bot>> = OnceLock::new();
+    BOT.get_or_init(|| {
+        let kb = KnowledgeBase::load(fixture_kb_path()).expect("the fixture knowledge base loads");
+        Arc::new(Bot::build(kb).expect("the fixture bot builds"))
     })
 }
 

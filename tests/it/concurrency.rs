@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use wenda::Bot;
 
-use super::common::sample_bot;
+use super::common::fixture_bot;
 
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
@@ -15,16 +15,16 @@ const _: () = {
 
 #[test]
 fn many_threads_ask_at_once_and_agree_with_one_thread() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let questions = [
-        "车险怎么报案",
-        "退保要扣多少手续费",
+        "怎么交话费",
+        "国际漫游怎么收费",
         "转人工",
         "今天天气怎么样",
         "",
-        "電子發票在哪裡開",
-        "我的车被人撞了去哪报案",
-        "App密码忘了怎么办",
+        "電話費發票在哪裡開",
+        "我的手机卡丢了去哪补",
+        "流量不够用了怎么办",
     ];
     let expected: Vec<_> = questions.iter().map(|q| bot.ask(q)).collect();
     let expected = Arc::new(expected);

@@ -1,8 +1,8 @@
-//! Conversation scenarios end to end on the sample knowledge base.
+//! Conversation scenarios end to end on the tests' own knowledge base (`tests/fixtures/mini-kb`).
 
 use wenda::{ContextKind, Customer, Decision, HandoffReason, Priority};
 
-use super::common::sample_bot;
+use super::common::fixture_bot;
 
 fn clarify_ids(d: &Decision) -> Vec<String> {
     match d {
@@ -15,10 +15,10 @@ fn clarify_ids(d: &Decision) -> Vec<String> {
 
 #[test]
 fn clarify_then_pick_by_number_ordinal_or_text() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     for (pick, index) in [("2", 1), ("第二个", 1), ("第1个", 0), ("1", 0)] {
         let mut chat = bot.conversation();
-        let r = chat.ask("续保");
+        let r = chat.ask("费用怎么算");
         let ids = clarify_ids(&r.decision);
         assert!(ids.len() > index, "{ids:?}");
         let r = chat.ask(pick);
@@ -31,7 +31,7 @@ fn clarify_then_pick_by_number_ordinal_or_text() {
     }
     // By the suggestion's text.
     let mut chat = bot.conversation();
-    let r = chat.ask("续保");
+    let r = chat.ask("费用怎么算");
     let Decision::Clarify { suggestions } = &r.decision else {
         panic!("{r:?}")
     };
@@ -42,7 +42,7 @@ fn clarify_then_pick_by_number_ordinal_or_text() {
 
 #[test]
 fn rejecting_an_answer_offers_the_next_candidates_then_hands_over() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let mut chat = bot.conversation();
     // A short question answered with room for doubt: the next candidates are plausible.
     let first = chat.ask("发票");
@@ -69,14 +69,14 @@ fn rejecting_an_answer_offers_the_next_candidates_then_hands_over() {
 
     // Rejecting a confident answer whose runners-up are implausible goes to a person at once.
     let mut chat = bot.conversation();
-    assert_eq!(chat.ask("车险怎么报案").answer_id(), Some("claim-report"));
+    assert_eq!(chat.ask("套餐").answer_id(), Some("plan-change"));
     let r = chat.ask("不是这个");
     assert_eq!(r.handoff_reason(), Some(HandoffReason::RepeatedFailure));
 }
 
 #[test]
 fn two_misses_in_a_row_hand_over() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let mut chat = bot.conversation();
     let r1 = chat.ask("今天天气怎么样");
     assert!(
@@ -104,7 +104,7 @@ fn two_misses_in_a_row_hand_over() {
     // An answer in between resets the count.
     let mut chat = bot.conversation();
     chat.ask("今天天气怎么样");
-    assert_eq!(chat.ask("车险怎么报案").answer_id(), Some("claim-report"));
+    assert_eq!(chat.ask("怎么交话费").answer_id(), Some("bill-pay"));
     assert_ne!(
         chat.ask("我想问个事").handoff_reason(),
         Some(HandoffReason::RepeatedFailure)
@@ -113,28 +113,28 @@ fn two_misses_in_a_row_hand_over() {
 
 #[test]
 fn asking_for_a_person_hands_over_with_the_transcript_and_guesses() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let mut chat = bot.conversation_with(Customer {
         id: Some("u-1001".into()),
         ..Customer::default()
     });
     chat.ask("你好");
-    chat.ask("退保怎么办理");
-    let r = chat.ask("转人工，我要退保");
+    chat.ask("手机号怎么注销");
+    let r = chat.ask("转人工，我要注销手机号");
     assert_eq!(r.handoff_reason(), Some(HandoffReason::AskedForHuman));
     let h = r.handoff.expect("package");
     assert_eq!(h.priority, Priority::Normal);
     assert_eq!(h.customer.id.as_deref(), Some("u-1001"));
     let said: Vec<_> = h.transcript.iter().map(|t| t.customer.as_str()).collect();
-    assert_eq!(said, ["你好", "退保怎么办理", "转人工，我要退保"]);
-    assert_eq!(h.best_guesses[0].entry_id, "surrender-how");
+    assert_eq!(said, ["你好", "手机号怎么注销", "转人工，我要注销手机号"]);
+    assert_eq!(h.best_guesses[0].entry_id, "account-close");
 }
 
 #[test]
 fn a_complaint_to_the_regulator_is_high_priority() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let mut chat = bot.conversation();
-    let r = chat.ask("你们再不赔我就去银保监会投诉");
+    let r = chat.ask("你们再乱扣费我就去工信部投诉");
     assert_eq!(r.handoff_reason(), Some(HandoffReason::Sensitive));
     assert_eq!(r.handoff.expect("package").priority, Priority::High);
     // Asking how to complain is an FAQ question, not a handoff.
@@ -144,45 +144,44 @@ fn a_complaint_to_the_regulator_is_high_priority() {
 
 #[test]
 fn a_short_follow_up_is_read_with_the_previous_topic() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let mut chat = bot.conversation();
     assert_eq!(
-        chat.ask("怎么开发票").answer_id(),
-        Some("invoice-electronic")
+        chat.ask("出国漫游怎么开通").answer_id(),
+        Some("roaming-open")
     );
-    let r = chat.ask("多久能收到");
+    let r = chat.ask("那费用呢？");
     assert_eq!(
         r.context.as_ref().map(|c| c.kind),
         Some(ContextKind::FollowUp)
     );
-    assert_eq!(r.top_id(), Some("invoice-not-received"));
+    assert_eq!(r.top_id(), Some("roaming-fee"));
     // The same words without the context are read on their own.
-    let alone = bot.conversation().ask("多久能收到");
+    let alone = bot.conversation().ask("那费用呢？");
     assert!(alone.context.is_none());
     assert!(alone.confidence < r.confidence);
 
     let mut chat = bot.conversation();
-    assert_eq!(chat.ask("退保怎么办理").answer_id(), Some("surrender-how"));
-    let r = chat.ask("手续费呢？");
     assert_eq!(
-        r.top_id(),
-        Some("surrender-refund-amount"),
-        "{:?}",
-        r.decision
+        chat.ask("怎么开话费发票").answer_id(),
+        Some("invoice-electronic")
     );
+    let r = chat.ask("多久能收到");
+    assert_eq!(r.top_id(), Some("invoice-not-received"), "{:?}", r.decision);
 }
 
 #[test]
 fn vip_customers_reach_a_person_sooner_and_first() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let vip = Customer {
         tier: Some("vip".into()),
         ..Customer::default()
     };
     // Where a regular customer gets suggestions, a VIP (clarify threshold 0.4, one miss)
     // goes to a person at once, at high priority.
-    let question = "今天天气怎么样";
+    let question = "费用怎么算";
     let regular = bot.conversation().ask(question);
+    assert_eq!(regular.decision.kind(), "clarify", "{:?}", regular.decision);
     assert_ne!(
         regular.handoff_reason(),
         Some(HandoffReason::RepeatedFailure)
@@ -194,7 +193,7 @@ fn vip_customers_reach_a_person_sooner_and_first() {
     assert_eq!(h.customer.tier.as_deref(), Some("vip"));
     // Answers are unchanged.
     let mut chat = bot.conversation_with(vip);
-    assert_eq!(chat.ask("车险怎么报案").answer_id(), Some("claim-report"));
+    assert_eq!(chat.ask("怎么交话费").answer_id(), Some("bill-pay"));
     assert_eq!(
         chat.ask("转人工").handoff.expect("p").priority,
         Priority::High
@@ -203,7 +202,7 @@ fn vip_customers_reach_a_person_sooner_and_first() {
 
 #[test]
 fn small_talk_gets_a_friendly_reply_not_an_faq_answer() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let mut chat = bot.conversation();
     for (text, intent) in [
         ("你好", "greeting"),
@@ -223,19 +222,16 @@ fn small_talk_gets_a_friendly_reply_not_an_faq_answer() {
     }
     assert_eq!(chat.state().misses(), 0);
     // A greeting before a question does not hide the question.
-    assert_eq!(
-        bot.ask("你好，车险怎么报案").answer_id(),
-        Some("claim-report")
-    );
+    assert_eq!(bot.ask("你好，怎么交话费").answer_id(), Some("bill-pay"));
 }
 
 #[test]
 fn every_channel_gets_the_same_content() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let options = &bot.config().channels;
     for (question, id) in [
-        ("车险理赔需要准备哪些材料", "claim-documents"),
-        ("退保要扣多少手续费", "surrender-refund-amount"),
+        ("话费发票去哪里开", "invoice-electronic"),
+        ("国际漫游怎么收费", "roaming-fee"),
     ] {
         let entry = bot.knowledge().entry(id).expect("entry");
         for channel in wenda::Channel::ALL {
@@ -273,9 +269,9 @@ fn every_channel_gets_the_same_content() {
 
 #[test]
 fn state_survives_serialization() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let mut chat = bot.conversation();
-    let r = chat.ask("续保");
+    let r = chat.ask("费用怎么算");
     let ids = clarify_ids(&r.decision);
     let json = serde_json::to_string(chat.state()).expect("serializes");
     let state: wenda::ConversationState = serde_json::from_str(&json).expect("deserializes");

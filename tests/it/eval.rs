@@ -4,7 +4,7 @@ use wenda::eval::{LabelledQuery, evaluate};
 use wenda::rank::{ConfidenceModel, ModelOrigin};
 use wenda::{Bot, KnowledgeBase};
 
-use super::common::{GOOD_TOML, kb_dir, sample_bot, sample_kb_path, wenda};
+use super::common::{GOOD_TOML, fixture_bot, fixture_kb_path, kb_dir, sample_kb_path, wenda};
 
 /// Every fifth line of the sample KB's query file: 28 queries, 5 of them out of the KB.
 fn small_query_file(dir: &std::path::Path) -> std::path::PathBuf {
@@ -372,9 +372,9 @@ fn a_saved_model_named_in_wenda_toml_is_used_and_checked() {
 
 #[test]
 fn evaluate_through_the_library() {
-    let bot = sample_bot();
+    let bot = fixture_bot();
     let queries = [
-        LabelledQuery::new("车撞了怎么报案", Some("claim-report")),
+        LabelledQuery::new("我的手机卡丢了去哪补", Some("sim-lost")),
         LabelledQuery::new("今天天气怎么样", None),
     ];
     let (report, details) = evaluate(bot, &queries, &|_, _| {}).unwrap();
@@ -384,7 +384,7 @@ fn evaluate_through_the_library() {
     assert_eq!(details[1].rank, None);
     // A model fitted on these queries is refused for them.
     let fitted = bot.fit_model(&queries, "two.jsonl", &|_, _| {}).unwrap();
-    let kb = KnowledgeBase::load(sample_kb_path()).unwrap();
+    let kb = KnowledgeBase::load(fixture_kb_path()).unwrap();
     let refit = Bot::builder(kb).model(fitted).build().unwrap();
     let err = evaluate(&refit, &queries, &|_, _| {}).unwrap_err();
     assert!(err.to_string().contains("two.jsonl"), "{err}");

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use wenda::Service;
 use wenda::http::{HttpOptions, router, serve};
 
-use super::common::{sample_bot_arc, sample_kb_path};
+use super::common::{fixture_bot_arc, fixture_kb_path};
 
 struct Server {
     addr: SocketAddr,
@@ -18,8 +18,8 @@ struct Server {
 impl Server {
     fn start() -> Self {
         let service = Arc::new(
-            Service::builder(Arc::clone(sample_bot_arc()))
-                .reload_from_kb(sample_kb_path().join("does-not-exist"))
+            Service::builder(Arc::clone(fixture_bot_arc()))
+                .reload_from_kb(fixture_kb_path().join("does-not-exist"))
                 .build(),
         );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -107,7 +107,7 @@ fn ask_feedback_health_and_errors_over_http() {
         &agent,
         &server.url("/ask"),
         json_ct,
-        &json!({"message": "续保"}).to_string(),
+        &json!({"message": "费用怎么算"}).to_string(),
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["decision"]["type"], "clarify", "{body}");
@@ -237,7 +237,7 @@ fn ask_feedback_health_and_errors_over_http() {
         &agent,
         &server.url("/ask"),
         json_ct,
-        &json!({"message": "车险怎么报案"}).to_string(),
+        &json!({"message": "怎么交话费"}).to_string(),
     );
-    assert_eq!(body["decision"]["entry_id"], "claim-report");
+    assert_eq!(body["decision"]["entry_id"], "bill-pay");
 }

@@ -5,6 +5,7 @@ mod common;
 mod concurrency;
 mod conversation;
 mod eval;
+mod fixture_kb;
 mod http;
 mod knowledge_errors;
 mod layers;
