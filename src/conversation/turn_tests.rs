@@ -8,8 +8,11 @@
 use std::sync::OnceLock;
 
 use super::{ConversationState, Customer, MAX_TRANSCRIPT};
+use crate::bot::Bot;
 use crate::config::Tier;
-use crate::{Bot, ContextKind, Decision, HandoffReason, KnowledgeBase, Priority, Reply};
+use crate::knowledge::{Channel, KnowledgeBase};
+use crate::priority::Priority;
+use crate::reply::{ContextKind, Decision, HandoffReason, Reply, Suggestion};
 
 /// A question the fixture answers with room for doubt: suggestions at about 0.40, 0.31
 /// and 0.27 (`roaming-fee`, `bill-wrong-charge`, `data-pack`).
@@ -75,7 +78,7 @@ fn context(r: &Reply) -> Option<ContextKind> {
     r.context.as_ref().map(|c| c.kind)
 }
 
-fn suggestions(r: &Reply) -> Vec<crate::Suggestion> {
+fn suggestions(r: &Reply) -> Vec<Suggestion> {
     match &r.decision {
         Decision::Clarify { suggestions } => suggestions.clone(),
         other => panic!("expected clarify, got {other:?}"),
@@ -83,7 +86,7 @@ fn suggestions(r: &Reply) -> Vec<crate::Suggestion> {
 }
 
 /// A new conversation that has just been offered the suggestions for [`AMBIGUOUS`].
-fn clarified(customer: Customer) -> (ConversationState, Vec<crate::Suggestion>) {
+fn clarified(customer: Customer) -> (ConversationState, Vec<Suggestion>) {
     let mut state = ConversationState::new(customer);
     let r = state.ask(bot(), AMBIGUOUS);
     let shown = suggestions(&r);
@@ -575,7 +578,7 @@ fn state_round_trips_through_json_mid_conversation() {
     let customer = Customer {
         id: Some("c-7".into()),
         tier: Some("patient".into()),
-        channel: Some(crate::Channel::Sms),
+        channel: Some(Channel::Sms),
     };
     let split = 3;
     let mut straight = ConversationState::new(customer.clone());
