@@ -314,13 +314,11 @@ fn load_graph(dir: &Path) -> Result<LoadedGraph> {
 mod tests {
     use super::*;
 
-    fn unit_rows(n: usize, d: usize, seed: u64) -> Array2<f32> {
-        let mut state = seed;
+    /// `n` random unit-length rows of width `d`, reproducible from `seed`.
+    pub(super) fn unit_rows(n: usize, d: usize, seed: u64) -> Array2<f32> {
+        let mut rng = crate::stable_hash::Rng::new(seed);
         let mut m = Array2::from_shape_fn((n, d), |_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
+            (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5
         });
         for mut row in m.rows_mut() {
             let norm = row.dot(&row).sqrt();

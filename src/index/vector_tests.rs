@@ -1,23 +1,8 @@
 //! More unit tests of the vector index: exact search against a brute-force oracle, HNSW
 //! recall on a few thousand vectors, edge cases and the distance.
 
+use super::tests::unit_rows;
 use super::*;
-
-/// `n` random unit-length rows of width `d` (a fixed-seed LCG: reproducible).
-fn unit_rows(n: usize, d: usize, seed: u64) -> Array2<f32> {
-    let mut state = seed;
-    let mut m = Array2::from_shape_fn((n, d), |_| {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
-    });
-    for mut row in m.rows_mut() {
-        let norm = row.dot(&row).sqrt();
-        row.mapv_inplace(|x| x / norm);
-    }
-    m
-}
 
 /// The `k` best rows for `q` by a plain loop: cosine in f64, best first, ties by id.
 fn oracle(

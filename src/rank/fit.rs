@@ -419,10 +419,9 @@ mod tests {
         let n = 2000;
         let xs: Vec<f64> = (0..n).map(|i| -2.0 + 4.0 * i as f64 / n as f64).collect();
         let mut ys = Vec::new();
-        let mut state = 12345u64;
+        let mut rng = crate::stable_hash::Rng::new(12345);
         for &x in &xs {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
-            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
             ys.push(if u < crate::model::sigmoid(3.0 * x - 1.0) {
                 1.0
             } else {
