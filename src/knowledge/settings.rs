@@ -43,26 +43,20 @@ fn option_line(text: &str, message: &str) -> Option<usize> {
         let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
         l == format!("[{table}]")
     })?;
-    let body = &lines[header + 1..];
-    let body = &body[..body
-        .iter()
-        .position(|l| l.trim_start().starts_with('['))
-        .unwrap_or(body.len())];
-    let sets = |key: &str| {
-        body.iter().position(|l| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|r| r.trim_start().starts_with('='))
-        })
-    };
+    // 1-based lines of the table's body: up to the next table header.
+    let first = header + 2;
+    let last = header
+        + 1
+        + lines[header + 1..]
+            .iter()
+            .position(|l| l.trim_start().starts_with('['))
+            .unwrap_or(lines.len() - header - 1);
+    let sets = |key: &str| find_key_line(text, key, first).filter(|&line| line <= last);
     let key_line = words
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
         .find_map(sets);
-    Some(match key_line {
-        Some(i) => header + i + 2,
-        None => header + 1,
-    })
+    Some(key_line.unwrap_or(header + 1))
 }
 
 /// Parses `triggers.toml`: sections `asked_for_human` and `sensitive`, each with
