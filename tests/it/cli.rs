@@ -3,24 +3,19 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use super::common::{GOOD_TOML, fixture_kb_path, kb_dir, sample_kb_path, wenda};
+use super::common::{GOOD_TOML, fixture_kb_path, kb_dir, sample_kb_path, succeed, wenda};
 
 #[test]
 fn ask_json_on_the_fixture_kb() {
     // `--index` to a temporary directory: `ask` saves its index there, not in the repository.
     let index = tempfile::tempdir().unwrap();
-    let out = wenda()
-        .args(["ask", "--json", "--kb"])
-        .arg(fixture_kb_path())
-        .arg("--index")
-        .arg(index.path())
-        .arg("电话费的发票去哪里开")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        wenda()
+            .args(["ask", "--json", "--kb"])
+            .arg(fixture_kb_path())
+            .arg("--index")
+            .arg(index.path())
+            .arg("电话费的发票去哪里开"),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(v["decision"]["type"], "answer");
@@ -30,16 +25,7 @@ fn ask_json_on_the_fixture_kb() {
 
 #[test]
 fn check_ok_and_check_broken() {
-    let out = wenda()
-        .args(["check", "--kb"])
-        .arg(sample_kb_path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(wenda().args(["check", "--kb"]).arg(sample_kb_path()));
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok: 0 error(s)"));
 
     let broken = "[[faq]]\nid = \"x\"\nquestion = \"q\"\nanswer = \"\"\n";
@@ -146,17 +132,12 @@ fn bad_channel_is_a_usage_error() {
 fn build_saves_an_index_that_ask_reuses_until_the_kb_changes() {
     let kb = kb_dir(&[("faq.toml", GOOD_TOML)]);
     let index = tempfile::tempdir().unwrap();
-    let out = wenda()
-        .args(["build", "--kb"])
-        .arg(kb.path())
-        .arg("--out")
-        .arg(index.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        wenda()
+            .args(["build", "--kb"])
+            .arg(kb.path())
+            .arg("--out")
+            .arg(index.path()),
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 entries"));
     let ask = || {
@@ -192,15 +173,10 @@ fn build_saves_an_index_that_ask_reuses_until_the_kb_changes() {
 #[test]
 fn bench_reports_latency_and_build_as_json() {
     let kb = kb_dir(&[("faq.toml", GOOD_TOML)]);
-    let out = wenda()
-        .args(["bench", "--json", "--asks", "30", "--threads", "2", "--kb"])
-        .arg(kb.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        wenda()
+            .args(["bench", "--json", "--asks", "30", "--threads", "2", "--kb"])
+            .arg(kb.path()),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     assert_eq!(v["entries"], 2);

@@ -80,3 +80,15 @@ answer = "请拨打客服热线报案。"
 pub fn wenda() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_wenda"))
 }
+
+/// Runs `command` and returns its output, failing the test with its standard error when
+/// it does not succeed.
+pub fn succeed(command: &mut std::process::Command) -> std::process::Output {
+    let out = command.output().expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

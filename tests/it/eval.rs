@@ -4,7 +4,9 @@ use wenda::eval::{LabelledQuery, evaluate};
 use wenda::rank::{ConfidenceModel, ModelOrigin};
 use wenda::{Bot, KnowledgeBase};
 
-use super::common::{GOOD_TOML, fixture_bot, fixture_kb_path, kb_dir, sample_kb_path, wenda};
+use super::common::{
+    GOOD_TOML, fixture_bot, fixture_kb_path, kb_dir, sample_kb_path, succeed, wenda,
+};
 
 /// Every fifth line of the sample KB's query file: 28 queries, 5 of them out of the KB.
 fn small_query_file(dir: &std::path::Path) -> std::path::PathBuf {
@@ -29,19 +31,14 @@ fn eval_json_on_the_sample_kb() {
     let dir = tempfile::tempdir().unwrap();
     let queries = small_query_file(dir.path());
     let details = dir.path().join("details.jsonl");
-    let out = wenda()
-        .args(["eval", "--json", "--kb"])
-        .arg(sample_kb_path())
-        .arg("--queries")
-        .arg(&queries)
-        .arg("--details")
-        .arg(&details)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        wenda()
+            .args(["eval", "--json", "--kb"])
+            .arg(sample_kb_path())
+            .arg("--queries")
+            .arg(&queries)
+            .arg("--details")
+            .arg(&details),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(v["schema_version"], 1);
@@ -206,19 +203,14 @@ fn calibrate_on_queries_then_eval_refuses_the_same_queries() {
     )
     .unwrap();
     let model = dir.path().join("model.json");
-    let out = wenda()
-        .args(["calibrate", "--kb"])
-        .arg(kb.path())
-        .arg("--queries")
-        .arg(&queries)
-        .arg("--out")
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        wenda()
+            .args(["calibrate", "--kb"])
+            .arg(kb.path())
+            .arg("--queries")
+            .arg(&queries)
+            .arg("--out")
+            .arg(&model),
     );
     let m = ConfidenceModel::load(&model).unwrap();
     assert!(matches!(
@@ -261,19 +253,14 @@ fn calibrate_on_queries_then_eval_refuses_the_same_queries() {
         "{\"query\": \"退保去哪办\", \"expected\": \"refund\"}\n",
     )
     .unwrap();
-    let out = wenda()
-        .args(["eval", "--json", "--kb"])
-        .arg(kb.path())
-        .arg("--queries")
-        .arg(&other)
-        .arg("--model")
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        wenda()
+            .args(["eval", "--json", "--kb"])
+            .arg(kb.path())
+            .arg("--queries")
+            .arg(&other)
+            .arg("--model")
+            .arg(&model),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["model"]["origin"]["kind"], "queries");

@@ -3,19 +3,14 @@
 
 use wenda::rank::ModelOrigin;
 
-use super::common::{fixture_bot, fixture_kb_path, wenda};
+use super::common::{fixture_bot, fixture_kb_path, succeed, wenda};
 
 #[test]
 fn the_fixture_kb_checks_clean() {
-    let out = wenda()
-        .args(["check", "--strict", "--kb"])
-        .arg(fixture_kb_path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        wenda()
+            .args(["check", "--strict", "--kb"])
+            .arg(fixture_kb_path()),
     );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("ok: 0 error(s), 0 warning(s)"), "{said}");
