@@ -176,13 +176,15 @@ impl Service {
     }
 
     /// Replies to `message` in conversation `conversation_id` (a fresh conversation when
-    /// the id is new; stateless when `None`), for `customer`. Logged; never fails.
+    /// the id is new; stateless when `None`), for `customer`: the fields of `customer` that
+    /// are set replace the conversation's, the others keep what was sent before. Logged;
+    /// never fails.
     pub fn ask(&self, conversation_id: Option<&str>, message: &str, customer: &Customer) -> Reply {
         let bot = self.bot.load_full();
-        let reply = match conversation_id {
+        let (reply, customer) = match conversation_id {
             None => {
                 let mut state = ConversationState::new(customer.clone());
-                state.ask(&bot, message)
+                (state.ask(&bot, message), customer.clone())
             }
             Some(id) => {
                 let mut state = match self.store.load(id) {
@@ -192,17 +194,17 @@ impl Service {
                         ConversationState::default()
                     }
                 };
-                state.set_customer(customer.clone());
+                state.update_customer(customer);
                 let reply = state.ask(&bot, message);
                 if self.store.save(id, &state).is_err() {
                     self.store_failures.fetch_add(1, Ordering::Relaxed);
                 }
-                reply
+                (reply, state.customer().clone())
             }
         };
         self.replies.fetch_add(1, Ordering::Relaxed);
         self.recorder
-            .record(&LogEvent::reply(&reply, conversation_id, customer));
+            .record(&LogEvent::reply(&reply, conversation_id, &customer));
         reply
     }
 

@@ -22,7 +22,7 @@ use crate::knowledge::{Channel, Entry, KnowledgeBase};
 use crate::model::{ConfidenceModel, Features};
 use crate::policy::{Policy, turn, without_trigger};
 use crate::rank::{QueryView, entry_features, fit::score_candidates};
-use crate::reply::{Candidate, Customer, Decision, Reply, attach_handoff};
+use crate::reply::{Candidate, ConversationStatus, Customer, Decision, Reply, attach_handoff};
 use crate::retrieve::{Found, Indexes};
 use crate::text::{Analysis, Analyzer, normalize};
 
@@ -278,6 +278,7 @@ impl Bot {
             elapsed_us: elapsed_us(start),
             handoff: None,
             context: None,
+            status: ConversationStatus::Open,
         }
     }
 

@@ -19,7 +19,10 @@
 //!   (context `follow_up`);
 //! * applies the customer's tier: its thresholds, misses and least handoff priority;
 //! * keeps the transcript, and attaches it with the robot's best guesses to every
-//!   `handoff` as a [`Handoff`](crate::reply::Handoff) package for the agent.
+//!   `handoff` as a [`Handoff`](crate::reply::Handoff) package for the agent;
+//! * from the first `handoff` on, says `status: handed_off` in every reply, and does not
+//!   answer a rejection or a pick by number from the FAQ (it is for the agent: the reply
+//!   is a `handoff` again, with the conversation's reason and priority).
 //!
 //! Small talk and empty messages neither count as misses nor end a follow-up context.
 //!
@@ -50,7 +53,8 @@ use crate::ids::{now_ms, reply_id};
 use crate::knowledge::{Channel, small_talk_key};
 use crate::policy::turn;
 use crate::reply::{
-    Candidate, Context, ContextKind, Decision, HandoffReason, Reply, Suggestion, attach_handoff,
+    Candidate, Context, ContextKind, ConversationStatus, Decision, HandoffReason, Priority, Reply,
+    Suggestion, attach_handoff,
 };
 use crate::text::normalize;
 
@@ -72,6 +76,15 @@ pub struct ConversationState {
     answered: Option<Suggestion>,
     /// Candidates of the last retrieval not yet shown or rejected.
     alternatives: Vec<Suggestion>,
+    /// The first handoff's reason and priority, once the conversation is handed over.
+    handed_off: Option<HandedOff>,
+}
+
+/// A conversation's handoff, kept for the rest of the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct HandedOff {
+    reason: HandoffReason,
+    priority: Priority,
 }
 
 impl ConversationState {
@@ -88,9 +101,31 @@ impl ConversationState {
         &self.customer
     }
 
-    /// Changes the customer's metadata (for example the channel, mid-conversation).
+    /// Replaces the customer's metadata, clearing what `customer` leaves out.
     pub fn set_customer(&mut self, customer: Customer) {
         self.customer = customer;
+    }
+
+    /// Changes what `customer` says (for example the channel, mid-conversation) and keeps
+    /// the rest: a message that leaves out the customer's id, tier or channel keeps the
+    /// ones sent before.
+    pub fn update_customer(&mut self, customer: &Customer) {
+        let Customer { id, tier, channel } = customer;
+        if id.is_some() {
+            self.customer.id.clone_from(id);
+        }
+        if tier.is_some() {
+            self.customer.tier.clone_from(tier);
+        }
+        if channel.is_some() {
+            self.customer.channel = *channel;
+        }
+    }
+
+    /// Whether the conversation has been handed over to a person (every reply from the
+    /// first `handoff` on has `status: handed_off`).
+    pub fn is_handed_off(&self) -> bool {
+        self.handed_off.is_some()
     }
 
     /// The transcript, oldest first (at most [`MAX_TRANSCRIPT`] turns).
@@ -109,17 +144,27 @@ impl ConversationState {
         let policy = bot.config().tier_policy(self.customer.tier.as_deref());
         let channel = self.customer.channel;
         let mut rejected_turn = false;
+        let mut with_agent = false;
         let mut reply = if let Some(r) = self.pick(bot, message, channel) {
             r
         } else if (!self.shown.is_empty() || self.answered.is_some()) && bot.is_rejection(message) {
             rejected_turn = true;
             self.reject(bot, message, &policy)
+        } else if let Some(d) = self.handed_off.and_then(|h| {
+            let refers_back = bot.is_rejection(message) || pick::looks_like_pick(message);
+            turn::after_handoff(h.reason, h.priority, refers_back)
+        }) {
+            with_agent = true;
+            bare_reply(message, d)
         } else {
             self.fresh(bot, message, &policy)
         };
 
         // Misses in a row, and the tier's least priority.
-        self.misses = turn::count_misses(&mut reply.decision, rejected_turn, self.misses, &policy);
+        if !with_agent {
+            self.misses =
+                turn::count_misses(&mut reply.decision, rejected_turn, self.misses, &policy);
+        }
 
         // What the next message may refer to.
         match &reply.decision {
@@ -141,9 +186,15 @@ impl ConversationState {
                     .retain(|a| suggestions.iter().all(|s| s.entry_id != a.entry_id));
             }
             Decision::SmallTalk { .. } => {}
-            Decision::Handoff { .. } => {
+            Decision::Handoff {
+                reason, priority, ..
+            } => {
                 self.shown.clear();
                 self.answered = None;
+                self.handed_off.get_or_insert(HandedOff {
+                    reason: *reason,
+                    priority: *priority,
+                });
             }
         }
 
@@ -162,6 +213,9 @@ impl ConversationState {
         }
         let transcript = self.transcript.clone();
         attach_handoff(&mut reply, &self.customer, transcript, &self.alternatives);
+        if self.handed_off.is_some() {
+            reply.status = ConversationStatus::HandedOff;
+        }
         reply.elapsed_us = start.elapsed().as_micros().min(u64::MAX as u128) as u64;
         reply
     }
@@ -358,6 +412,7 @@ fn bare_reply(message: &str, decision: Decision) -> Reply {
         elapsed_us: 0,
         handoff: None,
         context: None,
+        status: ConversationStatus::Open,
     }
 }
 

@@ -49,6 +49,12 @@ fn ordinal(key: &str, count: usize) -> Option<usize> {
     (1..=count).contains(&n).then(|| n - 1)
 }
 
+/// Whether the message reads as a pick by number (`2`, `第二个`, `最后一个`), whatever
+/// suggestions are open.
+pub(crate) fn looks_like_pick(message: &str) -> bool {
+    ordinal(&small_talk_key(message), 99).is_some()
+}
+
 /// Which of `suggestions` the message picks: by ordinal, or by (nearly) repeating the
 /// suggested question's text.
 pub(crate) fn picked(message: &str, suggestions: &[Suggestion]) -> Option<usize> {

@@ -221,9 +221,10 @@ fn rejecting_with_nothing_left_hands_over() {
             "an agent is called: counting starts again"
         );
     }
-    // After a handoff there is nothing to reject: the same words are a question.
+    // After a handoff there is nothing to reject: the words stay with the agent.
     let r = state.ask(bot(), "不是这个");
     assert_ne!(context(&r), Some(ContextKind::NextCandidate));
+    assert_eq!(r.handoff_reason(), Some(HandoffReason::RepeatedFailure));
     // Rejecting the second offer in a row is the second miss.
     let mut state = ConversationState::new(Customer::default());
     state.ask(bot(), "发票");
@@ -617,4 +618,53 @@ fn state_round_trips_through_json_mid_conversation() {
     assert_eq!(said[3], "answer");
     assert_eq!(resumed.transcript().len(), script.len());
     assert_eq!(resumed.customer(), straight.customer());
+}
+
+#[test]
+fn a_handed_off_conversation_says_so_and_keeps_rejections_and_picks_for_the_agent() {
+    let mut state = ConversationState::new(tier("vip"));
+    let first = state.ask(bot(), "怎么交话费");
+    assert_eq!(first.status, crate::reply::ConversationStatus::Open);
+    assert!(!state.is_handed_off());
+    let handoff = state.ask(bot(), "转人工");
+    assert_eq!(handoff.status, crate::reply::ConversationStatus::HandedOff);
+    assert!(state.is_handed_off());
+    for message in ["不是这个", "2", "第二个"] {
+        let r = state.ask(bot(), message);
+        assert_eq!(r.status, crate::reply::ConversationStatus::HandedOff);
+        assert_eq!(
+            r.handoff_reason(),
+            Some(HandoffReason::AskedForHuman),
+            "{message}: {r:?}"
+        );
+        assert_eq!(r.answer_id(), None, "{message}");
+        assert!(r.handoff.is_some(), "the agent gets the package again");
+    }
+    // A new question is still read (the status stays).
+    let r = state.ask(bot(), "怎么交话费");
+    assert_eq!(r.answer_id(), Some("bill-pay"));
+    assert_eq!(r.status, crate::reply::ConversationStatus::HandedOff);
+}
+
+#[test]
+fn a_customer_left_out_keeps_what_was_sent_before() {
+    let mut state = ConversationState::new(Customer {
+        id: Some("u-7".into()),
+        tier: Some("vip".into()),
+        channel: Some(Channel::Sms),
+    });
+    state.update_customer(&Customer::default());
+    assert_eq!(state.customer().id.as_deref(), Some("u-7"));
+    assert_eq!(state.customer().tier.as_deref(), Some("vip"));
+    assert_eq!(state.customer().channel, Some(Channel::Sms));
+    state.update_customer(&Customer {
+        channel: Some(Channel::Web),
+        ..Customer::default()
+    });
+    assert_eq!(state.customer().channel, Some(Channel::Web));
+    assert_eq!(state.customer().tier.as_deref(), Some("vip"));
+    let r = state.ask(bot(), "转人工");
+    let package = r.handoff.expect("a handoff package");
+    assert_eq!(package.customer.id.as_deref(), Some("u-7"));
+    assert_eq!(package.priority, Priority::High);
 }

@@ -19,7 +19,9 @@
 //! 9. a rejection ("不是这个") after an answer or a clarify → `clarify` with the next
 //!    candidates, or `handoff` `repeated_failure` when none is left;
 //! 10. the tier's `max_misses` unanswered turns in a row → `handoff` `repeated_failure`;
-//! 11. every handoff is at least the tier's `min_priority`.
+//! 11. every handoff is at least the tier's `min_priority`;
+//! 12. once handed over (`status: handed_off`), a rejection or a pick by number is not
+//!     answered from the FAQ: `handoff` again, with the conversation's reason and priority.
 //!
 //! A search that fails → `handoff` `internal_error` ([`turn::internal_error`]).
 

@@ -1,5 +1,6 @@
-//! The rules a conversation adds to a message's own decision (steps 8–11 of the
-//! [policy](super)): picks, rejections, misses in a row, and the customer's tier.
+//! The rules a conversation adds to a message's own decision (steps 8–12 of the
+//! [policy](super)): picks, rejections, misses in a row, the customer's tier, and what a
+//! handed-over conversation no longer answers.
 //!
 //! Pure functions of data: the conversation keeps the state (open suggestions, the last
 //! answer, the count of misses) and asks these rules what a turn becomes.
@@ -95,6 +96,23 @@ pub(crate) fn count_misses(
     misses
 }
 
+/// Step 12: in a conversation already handed over to a person (with `reason` and
+/// `priority`), a rejection ("不是这个") or a pick ("2", "第二个") refers to suggestions the
+/// conversation no longer has: it is not answered from the FAQ but stays with the agent,
+/// as a handoff with the conversation's reason and priority. Other messages (`None`) are
+/// read as usual.
+pub(crate) fn after_handoff(
+    reason: HandoffReason,
+    priority: Priority,
+    rejection_or_pick: bool,
+) -> Option<Decision> {
+    rejection_or_pick.then(|| Decision::Handoff {
+        reason,
+        priority,
+        detail: Some("the conversation is already handed over to an agent".into()),
+    })
+}
+
 /// A handoff because wenda could not search (`detail`: the error).
 pub(crate) fn internal_error(detail: String) -> Decision {
     Decision::Handoff {
@@ -176,6 +194,23 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn after_a_handoff_rejections_and_picks_stay_with_the_agent() {
+        let d = after_handoff(HandoffReason::AskedForHuman, Priority::High, true);
+        assert!(matches!(
+            d,
+            Some(Decision::Handoff {
+                reason: HandoffReason::AskedForHuman,
+                priority: Priority::High,
+                ..
+            })
+        ));
+        assert_eq!(
+            after_handoff(HandoffReason::AskedForHuman, Priority::High, false),
+            None
+        );
     }
 
     #[test]

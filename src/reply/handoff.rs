@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Candidate, Decision, HandoffReason, Reply, Suggestion};
+use super::{Candidate, ConversationStatus, Decision, HandoffReason, Reply, Suggestion};
 use crate::ids::now_ms;
 use crate::knowledge::Channel;
 use crate::priority::Priority;
@@ -65,7 +65,7 @@ pub struct Handoff {
 
 /// Fills `reply.handoff` when the decision is a handoff: the transcript (this turn alone
 /// when `transcript` is empty) and the best guesses (the reply's candidates, else
-/// `fallback`).
+/// `fallback`); a handoff's `status` is `handed_off`.
 pub(crate) fn attach_handoff(
     reply: &mut Reply,
     customer: &Customer,
@@ -81,6 +81,7 @@ pub(crate) fn attach_handoff(
         reply.handoff = None;
         return;
     };
+    reply.status = ConversationStatus::HandedOff;
     if transcript.is_empty() {
         transcript.push(Turn {
             ts_ms: now_ms(),

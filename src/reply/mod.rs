@@ -10,7 +10,8 @@
 //!   "confidence": 0.93,
 //!   "candidates": [{"entry_id": "claim-report", "question": "…", "matched": "…", "category": "…",
 //!                   "score": 4.1, "confidence": 0.93, "features": {"bm25": 1.0, "…": 0.0}}],
-//!   "elapsed_us": 412
+//!   "elapsed_us": 412,
+//!   "status": "open"
 //! }
 //! ```
 //!
@@ -19,6 +20,8 @@
 //! `intent` and `reply`: a greeting, thanks, a goodbye… answered from `smalltalk.toml`).
 //! A `handoff` reply also carries `handoff`, the [`Handoff`] package for the agent; a reply
 //! in a conversation that was read differently from its words carries `context`.
+//! `status` is `open`, or `handed_off` in every reply of a conversation from its first
+//! `handoff` on ([`ConversationStatus`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -179,6 +182,19 @@ pub enum ContextKind {
     FollowUp,
 }
 
+/// Where the conversation stands after a reply (`status` in the JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// The robot is answering.
+    #[default]
+    Open,
+    /// The conversation has been handed over to a person: this reply or an earlier one was
+    /// a `handoff`. It stays so for the rest of the conversation; rejections and picks are
+    /// then not answered from the FAQ (they are for the agent).
+    HandedOff,
+}
+
 /// The reply to one message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
@@ -202,6 +218,10 @@ pub struct Reply {
     /// In a conversation: how the message was read when not on its own words alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Context>,
+    /// `open`, or `handed_off` once the conversation has been handed over to a person
+    /// (a single message's `handoff` reply is `handed_off` too).
+    #[serde(default)]
+    pub status: ConversationStatus,
 }
 
 impl Reply {

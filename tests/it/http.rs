@@ -241,3 +241,41 @@ fn ask_feedback_health_and_errors_over_http() {
     );
     assert_eq!(body["decision"]["entry_id"], "bill-pay");
 }
+
+#[test]
+fn a_conversation_keeps_its_customer_and_stays_handed_off() {
+    let server = Server::start();
+    let agent = agent();
+    let ask = |body: Value| {
+        post(
+            &agent,
+            &server.url("/ask"),
+            "application/json",
+            &body.to_string(),
+        )
+    };
+    let (status, body) = ask(json!({"message": "怎么交话费", "channel": "sms",
+                                    "customer": {"id": "u-7", "tier": "vip"}}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "open");
+    let id = body["conversation_id"].as_str().expect("an id").to_string();
+    let sms_answer = body["decision"]["answer"].clone();
+
+    // Left out: the customer, tier and channel of the conversation stay.
+    let (_, body) = ask(json!({"message": "转人工", "conversation_id": id}));
+    assert_eq!(body["decision"]["reason"], "asked_for_human", "{body}");
+    assert_eq!(body["handoff"]["priority"], "high", "{body}");
+    assert_eq!(body["handoff"]["customer"]["id"], "u-7");
+    assert_eq!(body["handoff"]["customer"]["channel"], "sms");
+    assert_eq!(body["status"], "handed_off");
+
+    // After the handoff: rejections and picks stay with the agent; status says so.
+    for message in ["不是这个", "2"] {
+        let (_, body) = ask(json!({"message": message, "conversation_id": id}));
+        assert_eq!(body["status"], "handed_off", "{body}");
+        assert_eq!(body["decision"]["type"], "handoff", "{message}: {body}");
+    }
+    let (_, body) = ask(json!({"message": "怎么交话费", "conversation_id": id}));
+    assert_eq!(body["decision"]["answer"], sms_answer, "still the SMS form");
+    assert_eq!(body["status"], "handed_off");
+}
