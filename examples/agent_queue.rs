@@ -110,7 +110,7 @@ fn main() -> Result<(), wenda::Error> {
         }
         println!("客户：{line}");
         let reply = chat.ask(line);
-        println!("机器人：{}", reply.text());
+        println!("机器人：{}", reply.text);
         if let (Decision::Handoff { priority, .. }, Some(handoff)) =
             (&reply.decision, reply.handoff)
         {

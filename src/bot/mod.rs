@@ -20,7 +20,7 @@ use crate::ids::reply_id;
 use crate::index::{Corpus, Holdout, LexicalIndex, VariantId, VectorIndex};
 use crate::knowledge::{Channel, Entry, KnowledgeBase};
 use crate::model::{ConfidenceModel, Features};
-use crate::policy::{Policy, turn, without_trigger};
+use crate::policy::{Policy, customer_text, turn, without_trigger};
 use crate::rank::{QueryView, entry_features, fit::score_candidates};
 use crate::reply::{Candidate, ConversationStatus, Customer, Decision, Reply, attach_handoff};
 use crate::retrieve::{Found, Indexes};
@@ -272,6 +272,7 @@ impl Bot {
         Reply {
             id: reply_id(),
             query: question.to_string(),
+            text: customer_text(&decision, channel),
             decision,
             confidence,
             candidates,

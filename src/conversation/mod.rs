@@ -51,7 +51,7 @@ use crate::bot::{Bot, REPLY_CANDIDATES};
 use crate::config::TierPolicy;
 use crate::ids::{now_ms, reply_id};
 use crate::knowledge::{Channel, small_talk_key};
-use crate::policy::turn;
+use crate::policy::{self, turn};
 use crate::reply::{
     Candidate, Context, ContextKind, ConversationStatus, Decision, HandoffReason, Priority, Reply,
     Suggestion, attach_handoff,
@@ -166,6 +166,8 @@ impl ConversationState {
                 turn::count_misses(&mut reply.decision, rejected_turn, self.misses, &policy);
         }
 
+        reply.text = policy::customer_text(&reply.decision, channel);
+
         // What the next message may refer to.
         match &reply.decision {
             Decision::Answer {
@@ -202,7 +204,7 @@ impl ConversationState {
             ts_ms: now_ms(),
             reply_id: reply.id.clone(),
             customer: message.to_string(),
-            bot: reply.text(),
+            bot: reply.text.clone(),
             decision: reply.decision.kind().to_string(),
             entry_id: reply.answer_id().map(str::to_string),
             confidence: reply.confidence,
@@ -412,6 +414,7 @@ fn bare_reply(message: &str, decision: Decision) -> Reply {
         elapsed_us: 0,
         handoff: None,
         context: None,
+        text: String::new(),
         status: ConversationStatus::Open,
     }
 }

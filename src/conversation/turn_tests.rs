@@ -444,7 +444,7 @@ fn the_transcript_keeps_the_last_turns() {
     );
     assert_eq!(last.entry_id.as_deref(), Some("bill-pay"));
     assert_eq!(last.confidence, r.confidence);
-    assert_eq!(last.bot, r.text());
+    assert_eq!(last.bot, r.text);
     // A handoff's package carries the capped transcript.
     let h = state.ask(bot(), "转人工").handoff.unwrap();
     assert_eq!(h.transcript.len(), MAX_TRANSCRIPT);

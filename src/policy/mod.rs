@@ -29,7 +29,10 @@ use std::collections::{HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 
+mod text;
 pub(crate) mod turn;
+
+pub(crate) use text::customer_text;
 
 use crate::config::{Config, Thresholds};
 use crate::error::{Error, Result};

@@ -33,7 +33,7 @@ pub struct Turn {
     pub reply_id: String,
     /// What the customer wrote.
     pub customer: String,
-    /// What the robot replied (the text shown, see [`Reply::text`]).
+    /// What the robot replied (the text shown, [`Reply::text`]).
     pub bot: String,
     /// `answer`, `clarify`, `handoff` or `small_talk`.
     pub decision: String,
@@ -87,7 +87,7 @@ pub(crate) fn attach_handoff(
             ts_ms: now_ms(),
             reply_id: reply.id.clone(),
             customer: reply.query.clone(),
-            bot: reply.text(),
+            bot: reply.text.clone(),
             decision: "handoff".into(),
             entry_id: None,
             confidence: reply.confidence,

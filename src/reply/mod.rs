@@ -11,6 +11,7 @@
 //!   "candidates": [{"entry_id": "claim-report", "question": "…", "matched": "…", "category": "…",
 //!                   "score": 4.1, "confidence": 0.93, "features": {"bm25": 1.0, "…": 0.0}}],
 //!   "elapsed_us": 412,
+//!   "text": "…",
 //!   "status": "open"
 //! }
 //! ```
@@ -20,7 +21,9 @@
 //! `intent` and `reply`: a greeting, thanks, a goodbye… answered from `smalltalk.toml`).
 //! A `handoff` reply also carries `handoff`, the [`Handoff`] package for the agent; a reply
 //! in a conversation that was read differently from its words carries `context`.
-//! `status` is `open`, or `handed_off` in every reply of a conversation from its first
+//! `text` is what to show or say to the customer for the requested channel: the answer,
+//! the small-talk reply, the numbered "您是不是想问：" list of a `clarify` (one line on
+//! `sms`, spoken on `voice`) or the handoff line. `status` is `open`, or `handed_off` in every reply of a conversation from its first
 //! `handoff` on ([`ConversationStatus`]).
 
 use serde::{Deserialize, Serialize};
@@ -218,6 +221,11 @@ pub struct Reply {
     /// In a conversation: how the message was read when not on its own words alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Context>,
+    /// What to show or say to the customer, for the requested channel: the answer, the
+    /// small-talk reply, the "您是不是想问" list of a `clarify` or the handoff line (see
+    /// `policy`'s channel forms: SMS on one line, voice spoken).
+    #[serde(default)]
+    pub text: String,
     /// `open`, or `handed_off` once the conversation has been handed over to a person
     /// (a single message's `handoff` reply is `handed_off` too).
     #[serde(default)]
@@ -238,23 +246,6 @@ impl Reply {
         match &self.decision {
             Decision::Handoff { reason, .. } => Some(*reason),
             _ => None,
-        }
-    }
-
-    /// The text to show or say to the customer: the answer, the small-talk reply, or for
-    /// `clarify` and `handoff` a short standard line.
-    pub fn text(&self) -> String {
-        match &self.decision {
-            Decision::Answer { answer, .. } => answer.clone(),
-            Decision::SmallTalk { reply, .. } => reply.clone(),
-            Decision::Clarify { suggestions } => {
-                let mut s = String::from("您是不是想问：");
-                for (i, sug) in suggestions.iter().enumerate() {
-                    s.push_str(&format!("\n{}. {}", i + 1, sug.question));
-                }
-                s
-            }
-            Decision::Handoff { .. } => "正在为您转接人工客服，请稍候。".to_string(),
         }
     }
 

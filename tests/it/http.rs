@@ -260,6 +260,7 @@ fn a_conversation_keeps_its_customer_and_stays_handed_off() {
     assert_eq!(body["status"], "open");
     let id = body["conversation_id"].as_str().expect("an id").to_string();
     let sms_answer = body["decision"]["answer"].clone();
+    assert_eq!(body["text"], sms_answer, "the text is the answer");
 
     // Left out: the customer, tier and channel of the conversation stay.
     let (_, body) = ask(json!({"message": "转人工", "conversation_id": id}));
@@ -268,6 +269,7 @@ fn a_conversation_keeps_its_customer_and_stays_handed_off() {
     assert_eq!(body["handoff"]["customer"]["id"], "u-7");
     assert_eq!(body["handoff"]["customer"]["channel"], "sms");
     assert_eq!(body["status"], "handed_off");
+    assert_eq!(body["text"], "正在为您转接人工客服，请稍候。");
 
     // After the handoff: rejections and picks stay with the agent; status says so.
     for message in ["不是这个", "2"] {
@@ -278,4 +280,41 @@ fn a_conversation_keeps_its_customer_and_stays_handed_off() {
     let (_, body) = ask(json!({"message": "怎么交话费", "conversation_id": id}));
     assert_eq!(body["decision"]["answer"], sms_answer, "still the SMS form");
     assert_eq!(body["status"], "handed_off");
+}
+
+#[test]
+fn every_reply_has_the_customer_text_for_its_channel() {
+    let server = Server::start();
+    let agent = agent();
+    let ask = |body: Value| {
+        post(
+            &agent,
+            &server.url("/ask"),
+            "application/json",
+            &body.to_string(),
+        )
+    };
+    let (_, web) = ask(json!({"message": "费用怎么算"}));
+    assert_eq!(web["decision"]["type"], "clarify", "{web}");
+    let first = web["decision"]["suggestions"][0]["question"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let text = web["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("您是不是想问：\n1. "), "{text}");
+    assert!(text.contains(&first), "{text}");
+    let (_, sms) = ask(json!({"message": "费用怎么算", "channel": "sms"}));
+    let text = sms["text"].as_str().unwrap_or_default();
+    assert!(
+        !text.contains('\n') && text.ends_with("回复序号即可。"),
+        "{text}"
+    );
+    let (_, voice) = ask(json!({"message": "费用怎么算", "channel": "voice"}));
+    let text = voice["text"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("您是不是想问：第一，") && text.ends_with("请说出序号。"),
+        "{text}"
+    );
+    let (_, hello) = ask(json!({"message": "你好"}));
+    assert_eq!(hello["text"], hello["decision"]["reply"], "{hello}");
 }
