@@ -111,6 +111,16 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
 
+    /// A request to a [`Service`](crate::Service) names something it does not hold (for
+    /// example feedback on a reply id it never gave, or one too old to remember).
+    #[error("not found: {0}")]
+    NotFound(String),
+
+    /// A request that may be made once was made again (feedback on a reply that already
+    /// has feedback).
+    #[error("already recorded: {0}")]
+    AlreadyRecorded(String),
+
     /// The service is busy with the same work (a reload already running).
     #[error("busy: {0}")]
     Busy(String),

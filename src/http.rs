@@ -5,10 +5,13 @@
 //! | method and path | body | answer |
 //! |---|---|---|
 //! | `POST /ask` | `{"message": "…", "conversation_id"?: "…", "channel"?: "sms", "customer"?: {"id"?: "…", "tier"?: "vip"}}` | 200: the [`Reply`] JSON plus `conversation_id` (a new one when none was sent) |
-//! | `POST /feedback` | `{"reply_id": "…", "helpful": true, "comment"?: "…"}` | 200 `{"recorded": true}` |
+//! | `POST /feedback` | `{"reply_id": "…", "helpful": true, "comment"?: "…"}` | 200 `{"recorded": true}`; 404 for a reply id this service did not give; 409 `already_recorded` the second time |
 //! | `POST /reload` | none | 200: a [`ReloadReport`]; 422 with `problems` when the new knowledge base has errors (the old one keeps serving); 409 while another reload runs; see the error codes below |
 //! | `GET /health` | | 200: `{"status": "ok", …}` with the service's [`Status`](crate::Status) |
 //! | `GET /conversations/{id}` | | 200: the conversation's customer and transcript; 404 when unknown |
+//!
+//! Request bodies may carry fields of the frontend's own: fields wenda does not know are
+//! ignored.
 //!
 //! Every error is JSON, `{"error": {"code": "…", "message": "…"}}`; the `code` says what
 //! went wrong, the message says it in words:
@@ -16,7 +19,7 @@
 //! | status | `code` | when |
 //! |---|---|---|
 //! | 400 | `malformed_json` | the body is not JSON |
-//! | 404 | `not_found` | no such endpoint, or an unknown conversation |
+//! | 404 | `not_found` | no such endpoint, an unknown conversation, feedback on a reply id this service did not give ([`Error::NotFound`]) |
 //! | 405 | `method_not_allowed` | wrong method for the endpoint |
 //! | 413 | `body_too_large` | the body is above [`HttpOptions::max_body_bytes`] |
 //! | 415 | `unsupported_media_type` | send `Content-Type: application/json` |
@@ -26,6 +29,7 @@
 //! | 422 | `bad_model` | the confidence model file cannot be used; refit it with `wenda calibrate` ([`Error::BadModel`]) |
 //! | 422 | `invalid_queries`, `evaluated_on_fitting_queries` | a labelled-queries problem ([`Error::Queries`], [`Error::EvaluatedOnFittingQueries`]) |
 //! | 409 | `busy` | another reload is running ([`Error::Busy`]) |
+//! | 409 | `already_recorded` | feedback on a reply that already has it: it is accepted once per reply ([`Error::AlreadyRecorded`]) |
 //! | 409 | `stale_index` | the saved index does not match this wenda; rebuild it with `wenda build` ([`Error::StaleIndex`]) |
 //! | 409 | `embedder_mismatch` | the saved index was built with another embedder ([`Error::EmbedderMismatch`]) |
 //! | 409 | `not_configured` | the service cannot do this as set up, e.g. a reload without a reload source ([`Error::Config`]) |
@@ -72,7 +76,6 @@ impl Default for HttpOptions {
 
 /// The body of `POST /ask`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AskRequest {
     /// The customer's message.
     pub message: String,
@@ -89,7 +92,6 @@ pub struct AskRequest {
 
 /// `customer` in `POST /ask`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CustomerRequest {
     /// The frontend's customer id.
     #[serde(default)]
@@ -111,7 +113,6 @@ pub struct AskResponse {
 
 /// The body of `POST /feedback`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
     /// The `id` of the reply.
     pub reply_id: String,
@@ -194,6 +195,8 @@ fn service_error(e: Error) -> ApiError {
         Error::Queries(_) => (unprocessable, "invalid_queries"),
         Error::EvaluatedOnFittingQueries { .. } => (unprocessable, "evaluated_on_fitting_queries"),
         Error::InvalidRequest(_) => (unprocessable, "invalid_request"),
+        Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        Error::AlreadyRecorded(_) => (StatusCode::CONFLICT, "already_recorded"),
         Error::StaleIndex { .. } => (StatusCode::CONFLICT, "stale_index"),
         Error::EmbedderMismatch { .. } => (StatusCode::CONFLICT, "embedder_mismatch"),
         Error::Busy(_) => (StatusCode::CONFLICT, "busy"),
@@ -204,7 +207,11 @@ fn service_error(e: Error) -> ApiError {
     };
     let message = match e {
         // Their Display adds a prefix ("busy: …") that the code already says.
-        Error::InvalidRequest(m) | Error::Busy(m) | Error::Config(m) => m,
+        Error::InvalidRequest(m)
+        | Error::NotFound(m)
+        | Error::AlreadyRecorded(m)
+        | Error::Busy(m)
+        | Error::Config(m) => m,
         other => other.to_string(),
     };
     ApiError::new(status, code, message)
@@ -405,6 +412,12 @@ mod tests {
                 "embedder_mismatch",
             ),
             (Error::Busy("a reload is running".into()), 409, "busy"),
+            (Error::NotFound("no reply".into()), 404, "not_found"),
+            (
+                Error::AlreadyRecorded("feedback given".into()),
+                409,
+                "already_recorded",
+            ),
             (
                 Error::Config("no reload source".into()),
                 409,

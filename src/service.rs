@@ -41,6 +41,29 @@ type Source = Box<dyn Fn() -> Result<Bot> + Send + Sync>;
 /// Longest reply id accepted by [`Service::feedback`].
 const MAX_REPLY_ID: usize = 128;
 
+/// Reply ids remembered for feedback (the oldest are forgotten beyond this).
+pub const FEEDBACK_REPLIES: usize = 100_000;
+
+/// The replies given lately, and whether each has had its feedback.
+#[derive(Debug, Default)]
+struct ReplyBook {
+    order: std::collections::VecDeque<String>,
+    feedback_given: std::collections::HashMap<String, bool>,
+}
+
+impl ReplyBook {
+    fn given(&mut self, id: &str) {
+        if self.feedback_given.insert(id.to_string(), false).is_none() {
+            self.order.push_back(id.to_string());
+        }
+        while self.order.len() > FEEDBACK_REPLIES {
+            if let Some(old) = self.order.pop_front() {
+                self.feedback_given.remove(&old);
+            }
+        }
+    }
+}
+
 /// Builds a [`Service`].
 pub struct ServiceBuilder {
     bot: Arc<Bot>,
@@ -91,6 +114,7 @@ impl ServiceBuilder {
             entries: AtomicU64::new(entries as u64),
             replies: AtomicU64::new(0),
             store_failures: AtomicU64::new(0),
+            book: Mutex::new(ReplyBook::default()),
         }
     }
 }
@@ -149,6 +173,7 @@ pub struct Service {
     entries: AtomicU64,
     replies: AtomicU64,
     store_failures: AtomicU64,
+    book: Mutex<ReplyBook>,
 }
 
 impl std::fmt::Debug for Service {
@@ -203,6 +228,10 @@ impl Service {
             }
         };
         self.replies.fetch_add(1, Ordering::Relaxed);
+        self.book
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .given(&reply.id);
         self.recorder
             .record(&LogEvent::reply(&reply, conversation_id, &customer));
         reply
@@ -220,7 +249,10 @@ impl Service {
     ///
     /// # Errors
     /// [`Error::InvalidRequest`] when `reply_id` is empty, longer than 128 characters or has
-    /// characters other than ASCII letters, digits, `-` and `_`.
+    /// characters other than ASCII letters, digits, `-` and `_`; [`Error::NotFound`] when
+    /// this service did not give that reply (or gave it more than [`FEEDBACK_REPLIES`]
+    /// replies ago); [`Error::AlreadyRecorded`] when the reply already has feedback (it is
+    /// accepted once per reply).
     pub fn feedback(&self, reply_id: &str, helpful: bool, comment: Option<&str>) -> Result<()> {
         let valid = !reply_id.is_empty()
             && reply_id.len() <= MAX_REPLY_ID
@@ -232,6 +264,25 @@ impl Service {
                 "\"{}\" is not a reply id (use the `id` of a reply)",
                 reply_id.chars().take(40).collect::<String>()
             )));
+        }
+        {
+            let mut book = self
+                .book
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match book.feedback_given.get_mut(reply_id) {
+                None => {
+                    return Err(Error::NotFound(format!(
+                        "no reply \"{reply_id}\" (feedback is for the `id` of a reply this service gave)"
+                    )));
+                }
+                Some(true) => {
+                    return Err(Error::AlreadyRecorded(format!(
+                        "reply \"{reply_id}\" already has feedback (it is accepted once per reply)"
+                    )));
+                }
+                Some(given) => *given = true,
+            }
         }
         self.recorder
             .record(&LogEvent::feedback(reply_id, helpful, comment));

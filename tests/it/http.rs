@@ -318,3 +318,42 @@ fn every_reply_has_the_customer_text_for_its_channel() {
     let (_, hello) = ask(json!({"message": "你好"}));
     assert_eq!(hello["text"], hello["decision"]["reply"], "{hello}");
 }
+
+#[test]
+fn feedback_is_for_replies_given_once_each_and_extra_fields_are_ignored() {
+    let server = Server::start();
+    let agent = agent();
+    let ct = "application/json";
+    // A field of the frontend's own is no error.
+    let (status, body) = post(
+        &agent,
+        &server.url("/ask"),
+        ct,
+        &json!({"message": "怎么交话费", "frontend_session": "s-1", "customer": {"id": "u-1", "vip_since": 2020}})
+            .to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let id = body["id"].as_str().expect("a reply id").to_string();
+    let feedback = |reply_id: &str| {
+        post(
+            &agent,
+            &server.url("/feedback"),
+            ct,
+            &json!({"reply_id": reply_id, "helpful": true, "widget": "thumbs"}).to_string(),
+        )
+    };
+    let (status, body) = feedback("r-000000000000-ffff");
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (404, json!("not_found")),
+        "{body}"
+    );
+    let (status, body) = feedback(&id);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = feedback(&id);
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (409, json!("already_recorded")),
+        "{body}"
+    );
+}
