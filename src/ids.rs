@@ -3,8 +3,11 @@
 //! An id is `<prefix>-<process tag>-<counter>`: the process tag (12 hex digits) is hashed
 //! once per process from the clock, the process id and the standard library's random
 //! hasher keys, so replicas of a service do not collide; the counter makes ids unique
-//! within the process. `r-3f9a1c02b7d4-1a` is a reply id, `c-3f9a1c02b7d4-1b` a
-//! conversation id.
+//! within the process. `r-3f9a1c02b7d4-1a` is a reply id.
+//!
+//! A conversation id is different: it is a capability (whoever holds it may continue the
+//! conversation), so it is 128 random bits from the operating system's generator
+//! (`getrandom`), `c-` and 32 hex digits, unguessable.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -35,9 +38,25 @@ pub(crate) fn reply_id() -> String {
     next("r")
 }
 
-/// A new conversation id.
+/// A new conversation id: `c-` and 128 random bits in hex.
 pub fn conversation_id() -> String {
-    next("c")
+    let mut bits = [0u8; 16];
+    if getrandom::fill(&mut bits).is_err() {
+        // No system generator (never seen on the supported platforms): the standard
+        // library's randomly keyed hasher, fed the clock and a counter, twice.
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        h.write_u64(now_ms());
+        let a = h.finish();
+        h.write_u64(*PROCESS_TAG);
+        bits = (u128::from(a) << 64 | u128::from(h.finish())).to_be_bytes();
+    }
+    let mut id = String::with_capacity(34);
+    id.push_str("c-");
+    for b in bits {
+        id.push_str(&format!("{b:02x}"));
+    }
+    id
 }
 
 /// Milliseconds since the Unix epoch (0 if the clock is before 1970).
@@ -66,6 +85,8 @@ mod tests {
         let unique: std::collections::HashSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), 4000);
         assert!(ids[0].starts_with("r-"));
-        assert!(conversation_id().starts_with("c-"));
+        let c = conversation_id();
+        assert!(c.starts_with("c-") && c.len() == 34, "{c}");
+        assert_ne!(c, conversation_id());
     }
 }

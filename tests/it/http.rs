@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use wenda::Service;
-use wenda::http::{HttpOptions, router, serve};
+use wenda::http::{ApiKeys, HttpOptions, RateLimit, router, serve};
 
 use super::common::{fixture_bot_arc, fixture_kb_path};
 
@@ -17,6 +17,13 @@ struct Server {
 
 impl Server {
     fn start() -> Self {
+        Server::start_with(HttpOptions {
+            max_body_bytes: 4096,
+            ..HttpOptions::default()
+        })
+    }
+
+    fn start_with(options: HttpOptions) -> Self {
         let service = Arc::new(
             Service::builder(Arc::clone(fixture_bot_arc()))
                 .reload_from_kb(fixture_kb_path().join("does-not-exist"))
@@ -32,9 +39,6 @@ impl Server {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 tx.send(listener.local_addr()?).ok();
-                let options = HttpOptions {
-                    max_body_bytes: 4096,
-                };
                 serve(listener, router(service, options), async {
                     stopped.await.ok();
                 })
@@ -73,11 +77,21 @@ fn agent() -> ureq::Agent {
 }
 
 fn post(agent: &ureq::Agent, url: &str, content_type: &str, body: &str) -> (u16, Value) {
-    let mut resp = agent
-        .post(url)
-        .header("Content-Type", content_type)
-        .send(body)
-        .expect("request sent");
+    post_with(agent, url, content_type, body, None)
+}
+
+fn post_with(
+    agent: &ureq::Agent,
+    url: &str,
+    content_type: &str,
+    body: &str,
+    key: Option<&str>,
+) -> (u16, Value) {
+    let mut req = agent.post(url).header("Content-Type", content_type);
+    if let Some(k) = key {
+        req = req.header("Authorization", &format!("Bearer {k}"));
+    }
+    let mut resp = req.send(body).expect("request sent");
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().expect("body");
     (
@@ -87,7 +101,15 @@ fn post(agent: &ureq::Agent, url: &str, content_type: &str, body: &str) -> (u16,
 }
 
 fn get(agent: &ureq::Agent, url: &str) -> (u16, Value) {
-    let mut resp = agent.get(url).call().expect("request sent");
+    get_with(agent, url, None)
+}
+
+fn get_with(agent: &ureq::Agent, url: &str, key: Option<&str>) -> (u16, Value) {
+    let mut req = agent.get(url);
+    if let Some(k) = key {
+        req = req.header("Authorization", &format!("Bearer {k}"));
+    }
+    let mut resp = req.call().expect("request sent");
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().expect("body");
     (
@@ -356,4 +378,195 @@ fn feedback_is_for_replies_given_once_each_and_extra_fields_are_ignored() {
         (409, json!("already_recorded")),
         "{body}"
     );
+}
+
+const ASK_KEY: &str = "ask-key-0123456789abcdef";
+const OTHER_KEY: &str = "other-key-0123456789abcdef";
+const ADMIN_KEY: &str = "admin-key-0123456789abcdef";
+
+fn keyed(options: HttpOptions) -> Server {
+    let keys = ApiKeys::parse(&format!(
+        "ask:web:{ASK_KEY}\nask:app:{OTHER_KEY}\nadmin:ops:{ADMIN_KEY}"
+    ))
+    .expect("keys parse");
+    Server::start_with(HttpOptions { keys, ..options })
+}
+
+#[test]
+fn keys_and_roles_guard_every_endpoint() {
+    let server = keyed(HttpOptions::default());
+    let agent = agent();
+    let ct = "application/json";
+    let ask = json!({"message": "怎么交话费"}).to_string();
+    // Missing or wrong key: 401 JSON.
+    for key in [
+        None,
+        Some("wrong-key-0123456789abcdef"),
+        Some("ask-key-0123456789abcde"),
+    ] {
+        let (status, body) = post_with(&agent, &server.url("/ask"), ct, &ask, key);
+        assert_eq!(
+            (status, body["error"]["code"].clone()),
+            (401, json!("unauthorized")),
+            "{key:?}"
+        );
+    }
+    let (status, body) = post_with(&agent, &server.url("/ask"), ct, &ask, Some(ASK_KEY));
+    assert_eq!(status, 200, "{body}");
+    let id = body["conversation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        id.starts_with("c-") && id.len() == 34,
+        "128 random bits: {id}"
+    );
+    // The ask role may not reload, read conversations or stats.
+    for (method, path) in [
+        ("POST", "/reload"),
+        ("GET", &*format!("/conversations/{id}")),
+        ("GET", "/stats"),
+    ] {
+        let (status, body) = if method == "POST" {
+            post_with(&agent, &server.url(path), ct, "", Some(ASK_KEY))
+        } else {
+            get_with(&agent, &server.url(path), Some(ASK_KEY))
+        };
+        assert_eq!(
+            (status, body["error"]["code"].clone()),
+            (403, json!("forbidden")),
+            "{path}"
+        );
+        let (status, _) = get_with(&agent, &server.url(path), None);
+        assert!(status == 401 || status == 405, "{path}: {status}");
+    }
+    // The admin role may.
+    let (status, body) = get_with(
+        &agent,
+        &server.url(&format!("/conversations/{id}")),
+        Some(ADMIN_KEY),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get_with(&agent, &server.url("/stats"), Some(ADMIN_KEY));
+    assert_eq!((status, body["replies"].clone()), (200, json!(1)), "{body}");
+    // Health is open, but tells its counters to admins only.
+    let (status, body) = get_with(&agent, &server.url("/health"), None);
+    assert_eq!((status, body.clone()), (200, json!({"status": "ok"})));
+}
+
+#[test]
+fn a_caller_continues_only_the_conversations_it_was_given() {
+    let server = keyed(HttpOptions::default());
+    let agent = agent();
+    let ct = "application/json";
+    let ask = |message: &str, id: Option<&str>, key: &str| {
+        let mut body = json!({"message": message});
+        if let Some(id) = id {
+            body["conversation_id"] = json!(id);
+        }
+        post_with(
+            &agent,
+            &server.url("/ask"),
+            ct,
+            &body.to_string(),
+            Some(key),
+        )
+    };
+    let (_, first) = ask("费用怎么算", None, ASK_KEY);
+    let id = first["conversation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (status, body) = ask("1", Some(&id), ASK_KEY);
+    assert_eq!(
+        (status, body["decision"]["type"].clone()),
+        (200, json!("answer")),
+        "{body}"
+    );
+    // Another key, or an id the server never issued: refused.
+    for (id, key) in [(id.as_str(), OTHER_KEY), ("c-guessed", ASK_KEY)] {
+        let (status, body) = ask("1", Some(id), key);
+        assert_eq!(
+            (status, body["error"]["code"].clone()),
+            (404, json!("unknown_conversation")),
+            "{id} {body}"
+        );
+    }
+    // An admin may name its own ids, and continue others'.
+    let (status, body) = ask("你好", Some("desk-42"), ADMIN_KEY);
+    assert_eq!(
+        (status, body["conversation_id"].clone()),
+        (200, json!("desk-42")),
+        "{body}"
+    );
+    let (status, _) = ask("你好", Some(&id), ADMIN_KEY);
+    assert_eq!(status, 200);
+    let (status, _) = ask("谢谢", Some(&id), ASK_KEY);
+    assert_eq!(status, 200, "still the caller's");
+}
+
+#[test]
+fn each_limit_has_its_own_answer() {
+    let ct = "application/json";
+    let agent = agent();
+    let hour = std::time::Duration::from_secs(3600);
+    let server = keyed(HttpOptions {
+        max_message_chars: 10,
+        max_conversations_per_client: 2,
+        rate_limit: None,
+        ..HttpOptions::default()
+    });
+    let ask = |message: &str, key: &str| {
+        post_with(
+            &agent,
+            &server.url("/ask"),
+            ct,
+            &json!({ "message": message }).to_string(),
+            Some(key),
+        )
+    };
+    let (status, body) = ask(&"长".repeat(11), ASK_KEY);
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (422, json!("message_too_long"))
+    );
+    for _ in 0..2 {
+        assert_eq!(ask("你好", ASK_KEY).0, 200);
+    }
+    let (status, body) = ask("你好", ASK_KEY);
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (429, json!("too_many_conversations")),
+        "{body}"
+    );
+    assert_eq!(ask("你好", OTHER_KEY).0, 200, "per key");
+    drop(server);
+
+    // Requests per key: a bucket of 3 that refills once an hour (no timing in the test).
+    let server = keyed(HttpOptions {
+        rate_limit: Some(RateLimit {
+            burst: 3,
+            refill: hour,
+        }),
+        ..HttpOptions::default()
+    });
+    let ask = |key: &str| {
+        post_with(
+            &agent,
+            &server.url("/ask"),
+            ct,
+            &json!({"message": "你好"}).to_string(),
+            Some(key),
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(ask(ASK_KEY).0, 200);
+    }
+    let (status, body) = ask(ASK_KEY);
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (429, json!("rate_limited")),
+        "{body}"
+    );
+    assert_eq!(ask(OTHER_KEY).0, 200, "per key");
 }

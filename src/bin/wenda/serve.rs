@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use wenda::http::{HttpOptions, router, serve, shutdown_signal};
+use wenda::http::{ApiKeys, HttpOptions, RateLimit, router, serve, shutdown_signal};
 use wenda::querylog::JsonlLog;
 use wenda::{Bot, Error, KnowledgeBase, Service};
 
@@ -32,6 +32,25 @@ pub struct Args {
     /// Largest request body in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     pub max_body: usize,
+    /// Read the API keys from this file: one `ROLE:NAME:KEY` a line, ROLE `ask` (ask,
+    /// feedback) or `admin` (also reload, conversations, stats). Without keys only
+    /// loopback addresses are served.
+    #[arg(long, value_name = "FILE")]
+    pub keys_file: Option<PathBuf>,
+    /// Read the API keys (same form, separated by spaces or lines) from this environment
+    /// variable.
+    #[arg(long, value_name = "VAR")]
+    pub keys_env: Option<String>,
+    /// Longest message of POST /ask, in characters (longer: 422 message_too_long).
+    #[arg(long, default_value_t = 2000)]
+    pub max_message: usize,
+    /// Live conversations per API key (one more: 429 too_many_conversations).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_conversations: usize,
+    /// Requests per second per API key, also the burst allowed (more: 429 rate_limited);
+    /// 0 switches the limit off.
+    #[arg(long, default_value_t = 20)]
+    pub rate: u32,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -78,8 +97,44 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("<tokio runtime>", e))?;
+    let mut text = String::new();
+    if let Some(path) = &args.keys_file {
+        text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    }
+    if let Some(var) = &args.keys_env {
+        let value = std::env::var(var).map_err(|_| {
+            Error::Config(format!(
+                "--keys-env {var}: the environment variable is not set"
+            ))
+        })?;
+        text.push('\n');
+        text.push_str(&value);
+    }
+    let keys = ApiKeys::parse(&text)
+        .map_err(|e| Error::Config(format!("API keys (--keys-file / --keys-env): {e}")))?;
+    if keys.is_empty() {
+        if !args.addr.ip().is_loopback() {
+            return Err(Error::Config(format!(
+                "refusing to serve {} without API keys: give --keys-file or --keys-env, or listen on a loopback address",
+                args.addr
+            )));
+        }
+        errln!(
+            "wenda serve: WARNING: NO API KEYS CONFIGURED: every endpoint, /reload and every conversation's transcript included, is open to anyone on this machine (loopback only). Give --keys-file or --keys-env."
+        );
+    } else {
+        errln!("wenda serve: {} API key(s) loaded", keys.len());
+    }
     let options = HttpOptions {
         max_body_bytes: args.max_body,
+        max_message_chars: args.max_message,
+        max_conversations_per_client: args.max_conversations,
+        rate_limit: (args.rate > 0).then(|| RateLimit {
+            burst: args.rate,
+            refill: std::time::Duration::from_secs(1) / args.rate,
+        }),
+        keys,
+        ..HttpOptions::default()
     };
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr)
@@ -89,7 +144,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             .local_addr()
             .map_err(|e| Error::io(args.addr.to_string(), e))?;
         errln!(
-            "wenda serve: {} entries from {} on http://{local} (POST /ask, /feedback, /reload; GET /health). Ctrl-C to stop; SIGHUP reloads.",
+            "wenda serve: {} entries from {} on http://{local} (POST /ask, /feedback, /reload; GET /health, /stats, /conversations/ID). Ctrl-C to stop; SIGHUP reloads.",
             service.status().entries,
             source
         );

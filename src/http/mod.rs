@@ -2,13 +2,29 @@
 //! [`router`] gives an axum `Router` over a [`Service`], to serve on its own ([`serve`],
 //! as `wenda serve` does) or to mount inside a bigger axum application.
 //!
-//! | method and path | body | answer |
-//! |---|---|---|
-//! | `POST /ask` | `{"message": "…", "conversation_id"?: "…", "channel"?: "sms", "customer"?: {"id"?: "…", "tier"?: "vip"}}` | 200: the [`Reply`] JSON plus `conversation_id` (a new one when none was sent) |
-//! | `POST /feedback` | `{"reply_id": "…", "helpful": true, "comment"?: "…"}` | 200 `{"recorded": true}`; 404 for a reply id this service did not give; 409 `already_recorded` the second time |
-//! | `POST /reload` | none | 200: a [`ReloadReport`]; 422 with `problems` when the new knowledge base has errors (the old one keeps serving); 409 while another reload runs; see the error codes below |
-//! | `GET /health` | | 200: `{"status": "ok", …}` with the service's [`Status`](crate::Status) |
-//! | `GET /conversations/{id}` | | 200: the conversation's customer and transcript; 404 when unknown |
+//! | method and path | role | body | answer |
+//! |---|---|---|---|
+//! | `POST /ask` | ask | `{"message": "…", "conversation_id"?: "…", "channel"?: "sms", "customer"?: {"id"?: "…", "tier"?: "vip"}}` | 200: the [`Reply`] JSON (with `text` and `status`) plus `conversation_id`: a new one, issued by the server, when none was sent; 404 `unknown_conversation` for an id this key was not given |
+//! | `POST /feedback` | ask | `{"reply_id": "…", "helpful": true, "comment"?: "…"}` | 200 `{"recorded": true}`; 404 for a reply id this service did not give; 409 `already_recorded` the second time |
+//! | `POST /reload` | admin | none | 200: a [`ReloadReport`]; 422 with `problems` when the new knowledge base has errors (the old one keeps serving); 409 while another reload runs; see the error codes below |
+//! | `GET /health` | — | | 200: `{"status": "ok"}`, with the service's [`Status`](crate::Status) for an admin |
+//! | `GET /stats` | admin | | 200: `{"status": "ok", …}` with the service's [`Status`](crate::Status) |
+//! | `GET /conversations/{id}` | admin | | 200: the conversation's customer and transcript; 404 when unknown |
+//!
+//! **Access.** [`HttpOptions::keys`] holds the API keys ([`ApiKeys`]: `ROLE:NAME:KEY`),
+//! sent as `Authorization: Bearer KEY` (or `X-Api-Key: KEY`) and compared in constant time
+//! (`subtle`); a key is never logged or echoed. Role `ask` may ask and give feedback,
+//! `admin` may do everything. With no keys configured only loopback peers are served
+//! (all as admin), so serve the router with connection info ([`serve`] does).
+//! Conversation ids are issued by the server (`c-` and 128 random bits); a caller may
+//! continue only the conversations it was given, while they are live; an admin may also
+//! choose its own ids and continue any conversation.
+//!
+//! **Limits** ([`HttpOptions`], each with its own answer): the body (413
+//! `body_too_large`, default 64 KiB), the message (422 `message_too_long`, default 2,000
+//! characters), live conversations per key (429 `too_many_conversations`, default
+//! 10,000), requests per key (429 `rate_limited` with `Retry-After`, default 20 a second
+//! with bursts of 20; `tower_governor`).
 //!
 //! Request bodies may carry fields of the frontend's own: fields wenda does not know are
 //! ignored.
@@ -19,6 +35,12 @@
 //! | status | `code` | when |
 //! |---|---|---|
 //! | 400 | `malformed_json` | the body is not JSON |
+//! | 401 | `unauthorized` | the API key is missing or wrong (or, with no keys configured, the client is not on loopback) |
+//! | 403 | `forbidden` | the key's role may not use the endpoint |
+//! | 404 | `unknown_conversation` | a `conversation_id` this key was not given, or one that expired |
+//! | 422 | `message_too_long` | the message is above [`HttpOptions::max_message_chars`] |
+//! | 429 | `too_many_conversations` | the key holds [`HttpOptions::max_conversations_per_client`] live conversations |
+//! | 429 | `rate_limited` | more requests than [`HttpOptions::rate_limit`] allows |
 //! | 404 | `not_found` | no such endpoint, an unknown conversation, feedback on a reply id this service did not give ([`Error::NotFound`]) |
 //! | 405 | `method_not_allowed` | wrong method for the endpoint |
 //! | 413 | `body_too_large` | the body is above [`HttpOptions::max_body_bytes`] |
@@ -38,16 +60,25 @@
 //! | 500 | `internal` | a file could not be read or written ([`Error::Io`]), or another internal failure |
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tower_governor::GovernorError;
+use tower_governor::governor::GovernorConfigBuilder;
+
+mod access;
+
+pub use access::{ApiKeys, MIN_KEY_BYTES, Role};
+use access::{Caller, CallerKey, Owners, Refused};
 
 use crate::conversation::ConversationState;
 use crate::error::Error;
@@ -59,19 +90,66 @@ use crate::service::{ReloadReport, Service};
 /// Longest conversation id accepted.
 const MAX_CONVERSATION_ID: usize = 128;
 
-/// Options of the HTTP layer.
+/// Requests per caller: a bucket of `burst` requests, refilled by one every `refill`
+/// (the default, 20 every second, is 20 requests per second with bursts of 20).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed at once.
+    pub burst: u32,
+    /// One more request is allowed after this much time.
+    pub refill: Duration,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            burst: 20,
+            refill: Duration::from_millis(50),
+        }
+    }
+}
+
+/// Options of the HTTP layer: access and limits (see the [module docs](self)).
+#[derive(Debug, Clone)]
 pub struct HttpOptions {
-    /// Largest request body, in bytes; larger requests get 413. Default 64 KiB.
+    /// Largest request body, in bytes; larger requests get 413 `body_too_large`. Default
+    /// 64 KiB.
     pub max_body_bytes: usize,
+    /// Longest `message` of `POST /ask`, in characters; longer ones get 422
+    /// `message_too_long`. Default 2,000.
+    pub max_message_chars: usize,
+    /// Live conversations one caller (API key) may hold; one more gets 429
+    /// `too_many_conversations`. Default 10,000.
+    pub max_conversations_per_client: usize,
+    /// A conversation without a message for this long is no longer live (and cannot be
+    /// continued). Default 30 minutes, as the service's memory store.
+    pub conversation_idle: Duration,
+    /// Requests per caller (per API key); more get 429 `rate_limited` with `Retry-After`.
+    /// `None` switches the limit off. Default [`RateLimit::default`].
+    pub rate_limit: Option<RateLimit>,
+    /// The API keys; none: only loopback clients are served, all as admin.
+    pub keys: ApiKeys,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
         HttpOptions {
             max_body_bytes: 64 * 1024,
+            max_message_chars: 2000,
+            max_conversations_per_client: 10_000,
+            conversation_idle: Duration::from_secs(30 * 60),
+            rate_limit: Some(RateLimit::default()),
+            keys: ApiKeys::default(),
         }
     }
+}
+
+/// What the handlers share.
+struct AppState {
+    service: Arc<Service>,
+    options: HttpOptions,
+    keys: ApiKeys,
+    owners: Owners,
 }
 
 /// The body of `POST /ask`.
@@ -217,19 +295,28 @@ fn service_error(e: Error) -> ApiError {
     ApiError::new(status, code, message)
 }
 
-/// The routes over `service` (see the [module docs](self)).
+/// The routes over `service` (see the [module docs](self)). Serve them with
+/// [`serve`], or with connection info (`into_make_service_with_connect_info::<SocketAddr>`):
+/// without keys, only loopback peers are served.
 pub fn router(service: Arc<Service>, options: HttpOptions) -> Router {
-    Router::new()
+    let state = Arc::new(AppState {
+        service,
+        keys: options.keys.clone(),
+        options: options.clone(),
+        owners: Owners::default(),
+    });
+    let mut router = Router::new()
         .route("/ask", post(ask))
         .route("/feedback", post(feedback))
         .route("/reload", post(reload))
         .route("/health", get(health))
+        .route("/stats", get(stats))
         .route("/conversations/{id}", get(conversation))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
-                "no such endpoint (see GET /health, POST /ask, POST /feedback, POST /reload)",
+                "no such endpoint (see GET /openapi.json)",
             )
         })
         .method_not_allowed_fallback(|| async {
@@ -239,33 +326,106 @@ pub fn router(service: Arc<Service>, options: HttpOptions) -> Router {
                 "wrong method for this endpoint",
             )
         })
+        .with_state(Arc::clone(&state));
+    if let Some(limit) = options.rate_limit {
+        let config = GovernorConfigBuilder::default()
+            .period(limit.refill)
+            .burst_size(limit.burst.max(1))
+            .key_extractor(CallerKey)
+            .finish();
+        if let Some(config) = config {
+            let layer =
+                tower_governor::GovernorLayer::new(Arc::new(config)).error_handler(rate_limited);
+            router = router.layer(layer);
+        }
+    }
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            access::authenticate,
+        ))
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
-        .with_state(service)
+}
+
+/// 429 `rate_limited` as JSON, with `Retry-After`.
+fn rate_limited(e: GovernorError) -> Response {
+    match e {
+        GovernorError::TooManyRequests { wait_time, .. } => {
+            let mut r = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests for this key: try again in {wait_time} s"),
+            )
+            .into_response();
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(wait_time.max(1)),
+            );
+            r
+        }
+        other => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            other.to_string(),
+        )
+        .into_response(),
+    }
 }
 
 async fn ask(
-    State(service): State<Arc<Service>>,
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     body: Result<Json<AskRequest>, JsonRejection>,
 ) -> Result<Json<AskResponse>, ApiError> {
     let Json(req) = body?;
-    let conversation_id = match req.conversation_id {
-        Some(id) if id.is_empty() || id.len() > MAX_CONVERSATION_ID => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_request",
-                format!("conversation_id must have 1 to {MAX_CONVERSATION_ID} bytes"),
-            ));
-        }
-        Some(id) => id,
-        None => conversation_id(),
-    };
+    let max = state.options.max_message_chars;
+    if req.message.chars().count() > max {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "message_too_long",
+            format!("the message is longer than {max} characters"),
+        ));
+    }
+    if let Some(id) = &req.conversation_id
+        && (id.is_empty() || id.len() > MAX_CONVERSATION_ID)
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            format!("conversation_id must have 1 to {MAX_CONVERSATION_ID} bytes"),
+        ));
+    }
+    let conversation_id = state
+        .owners
+        .admit(
+            &caller,
+            req.conversation_id,
+            state.options.max_conversations_per_client,
+            state.options.conversation_idle,
+            conversation_id,
+        )
+        .map_err(|refused| match refused {
+            Refused::Unknown => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_conversation",
+                "no such conversation for this key (ids are issued by the server; it may have \
+                 expired): leave conversation_id out to start one",
+            ),
+            Refused::TooMany(n) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_conversations",
+                format!("this key holds {n} live conversations, the most allowed"),
+            ),
+        })?;
     let c = req.customer.unwrap_or_default();
     let customer = Customer {
         id: c.id,
         tier: c.tier,
         channel: req.channel,
     };
-    let reply = service.ask(Some(&conversation_id), &req.message, &customer);
+    let reply = state
+        .service
+        .ask(Some(&conversation_id), &req.message, &customer);
     Ok(Json(AskResponse {
         conversation_id,
         reply,
@@ -273,34 +433,51 @@ async fn ask(
 }
 
 async fn feedback(
-    State(service): State<Arc<Service>>,
+    State(state): State<Arc<AppState>>,
     body: Result<Json<FeedbackRequest>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(req) = body?;
-    service
+    state
+        .service
         .feedback(&req.reply_id, req.helpful, req.comment.as_deref())
         .map_err(service_error)?;
     Ok(Json(json!({"recorded": true})))
 }
 
-async fn reload(State(service): State<Arc<Service>>) -> Result<Json<ReloadReport>, ApiError> {
+async fn reload(State(state): State<Arc<AppState>>) -> Result<Json<ReloadReport>, ApiError> {
+    let service = Arc::clone(&state.service);
     let result = tokio::task::spawn_blocking(move || service.reload())
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     result.map(Json).map_err(service_error)
 }
 
-async fn health(State(service): State<Arc<Service>>) -> Json<serde_json::Value> {
+/// The service's counters with `status: ok`.
+fn status_json(service: &Service) -> serde_json::Value {
     let mut v = serde_json::to_value(service.status()).unwrap_or_else(|_| json!({}));
     v["status"] = json!("ok");
-    Json(v)
+    v
+}
+
+async fn health(
+    State(state): State<Arc<AppState>>,
+    caller: Option<Extension<Caller>>,
+) -> Json<serde_json::Value> {
+    match caller {
+        Some(Extension(c)) if c.role == Role::Admin => Json(status_json(&state.service)),
+        _ => Json(json!({"status": "ok"})),
+    }
+}
+
+async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    Json(status_json(&state.service))
 }
 
 async fn conversation(
-    State(service): State<Arc<Service>>,
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<ConversationState>, ApiError> {
-    match service.conversation(&id).map_err(service_error)? {
+    match state.service.conversation(&id).map_err(service_error)? {
         Some(state) => Ok(Json(state)),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -317,9 +494,12 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
