@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How urgently an agent should pick a handoff up.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {

@@ -120,6 +120,7 @@ impl ServiceBuilder {
 }
 
 /// What a successful reload did.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReloadReport {
     /// The new generation (1 is the bot the service started with).
@@ -133,6 +134,7 @@ pub struct ReloadReport {
 }
 
 /// The state of a service, for health checks.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Status {
     /// Bots swapped in so far, counting the first.

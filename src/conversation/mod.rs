@@ -64,6 +64,7 @@ pub const MAX_TRANSCRIPT: usize = 50;
 /// A conversation's state, apart from the bot: serializable, so a service can keep it in
 /// a [`ConversationStore`] (in memory, or a shared store for several replicas) and apply
 /// it to whichever bot is current after a reload (entries are referred to by id).
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ConversationState {
@@ -81,6 +82,7 @@ pub struct ConversationState {
 }
 
 /// A conversation's handoff, kept for the rest of the conversation.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct HandedOff {
     reason: HandoffReason,

@@ -10,6 +10,12 @@
 //! | `GET /health` | — | | 200: `{"status": "ok"}`, with the service's [`Status`](crate::Status) for an admin |
 //! | `GET /stats` | admin | | 200: `{"status": "ok", …}` with the service's [`Status`](crate::Status) |
 //! | `GET /conversations/{id}` | admin | | 200: the conversation's customer and transcript; 404 when unknown |
+//! | `GET /openapi.json` | — | | 200: the OpenAPI 3.1 description of every endpoint, request and reply ([`openapi`]) |
+//!
+//! **`GET /openapi.json`** is generated from the request and reply types themselves (with
+//! `utoipa`: `ToSchema` derives on them and `#[utoipa::path]` on each handler), so it
+//! cannot drift from them; the security schemes are `bearer` and `api_key`
+//! (`X-Api-Key`). A test checks it against real responses.
 //!
 //! **Access.** [`HttpOptions::keys`] holds the API keys ([`ApiKeys`]: `ROLE:NAME:KEY`),
 //! sent as `Authorization: Bearer KEY` (or `X-Api-Key: KEY`) and compared in constant time
@@ -71,7 +77,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tower_governor::GovernorError;
 use tower_governor::governor::GovernorConfigBuilder;
 
@@ -85,7 +90,7 @@ use crate::error::Error;
 use crate::ids::conversation_id;
 use crate::knowledge::Channel;
 use crate::reply::{Customer, Reply};
-use crate::service::{ReloadReport, Service};
+use crate::service::{ReloadReport, Service, Status};
 
 /// Longest conversation id accepted.
 const MAX_CONVERSATION_ID: usize = 128;
@@ -153,7 +158,7 @@ struct AppState {
 }
 
 /// The body of `POST /ask`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct AskRequest {
     /// The customer's message.
     pub message: String,
@@ -169,7 +174,7 @@ pub struct AskRequest {
 }
 
 /// `customer` in `POST /ask`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CustomerRequest {
     /// The frontend's customer id.
     #[serde(default)]
@@ -180,7 +185,7 @@ pub struct CustomerRequest {
 }
 
 /// The answer to `POST /ask`: the reply, plus the conversation id to send next time.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AskResponse {
     /// The conversation the reply belongs to.
     pub conversation_id: String,
@@ -190,7 +195,7 @@ pub struct AskResponse {
 }
 
 /// The body of `POST /feedback`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct FeedbackRequest {
     /// The `id` of the reply.
     pub reply_id: String,
@@ -199,6 +204,69 @@ pub struct FeedbackRequest {
     /// An optional comment (masked before it is logged).
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// The answer to `POST /feedback`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FeedbackResponse {
+    /// Always `true`: the feedback was recorded.
+    pub recorded: bool,
+}
+
+/// `"ok"`, the `status` of `GET /health` and `GET /stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// The service is up.
+    Ok,
+}
+
+/// The answer to `GET /stats` (and to `GET /health` for an admin): `status: ok` and the
+/// service's counters.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StatsResponse {
+    /// Always `ok`.
+    pub status: HealthStatus,
+    /// The service's counters.
+    #[serde(flatten)]
+    pub service: Status,
+}
+
+/// The answer to `GET /health` for anyone but an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HealthOk {
+    /// Always `ok`.
+    pub status: HealthStatus,
+}
+
+/// The answer to `GET /health`: the counters for an admin, `{"status": "ok"}` for others.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum HealthResponse {
+    /// For an admin.
+    Admin(StatsResponse),
+    /// For everyone else.
+    Open(HealthOk),
+}
+
+/// Every error's body: `{"error": {"code", "message", "problems"?}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// `error` in an [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// What went wrong, for programs (the codes are listed in the `wenda::http` docs).
+    pub code: String,
+    /// What went wrong, in words.
+    pub message: String,
+    /// For `invalid_knowledge`: the knowledge base's problems (file, line, entry, what).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub problems: Option<serde_json::Value>,
 }
 
 /// An error answered as `{"error": {"code", "message"}}`.
@@ -223,11 +291,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(p) = self.problems {
-            error["problems"] = p;
-        }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                problems: self.problems,
+            },
+        };
+        (self.status, Json(body)).into_response()
     }
 }
 
@@ -312,6 +383,7 @@ pub fn router(service: Arc<Service>, options: HttpOptions) -> Router {
         .route("/health", get(health))
         .route("/stats", get(stats))
         .route("/conversations/{id}", get(conversation))
+        .route("/openapi.json", get(openapi_json))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -372,6 +444,25 @@ fn rate_limited(e: GovernorError) -> Response {
     }
 }
 
+/// `POST /ask`.
+#[utoipa::path(
+    post,
+    path = "/ask",
+    tag = "ask",
+    request_body = AskRequest,
+    responses(
+        (status = 200, description = "The reply, with the conversation id to send next time", body = AskResponse),
+        (status = 400, description = "`malformed_json`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`unknown_conversation`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 422, description = "`invalid_request`, `message_too_long`", body = ErrorBody),
+        (status = 429, description = "`too_many_conversations`, `rate_limited`", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
 async fn ask(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
@@ -432,18 +523,54 @@ async fn ask(
     }))
 }
 
+/// `POST /feedback`.
+#[utoipa::path(
+    post,
+    path = "/feedback",
+    tag = "ask",
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "Recorded", body = FeedbackResponse),
+        (status = 400, description = "`malformed_json`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`: a reply id this service did not give", body = ErrorBody),
+        (status = 409, description = "`already_recorded`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 422, description = "`invalid_request`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
 async fn feedback(
     State(state): State<Arc<AppState>>,
     body: Result<Json<FeedbackRequest>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<FeedbackResponse>, ApiError> {
     let Json(req) = body?;
     state
         .service
         .feedback(&req.reply_id, req.helpful, req.comment.as_deref())
         .map_err(service_error)?;
-    Ok(Json(json!({"recorded": true})))
+    Ok(Json(FeedbackResponse { recorded: true }))
 }
 
+/// `POST /reload`.
+#[utoipa::path(
+    post,
+    path = "/reload",
+    tag = "admin",
+    responses(
+        (status = 200, description = "The new knowledge base serves", body = ReloadReport),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 409, description = "`busy`, `not_configured`, `stale_index`, `embedder_mismatch`", body = ErrorBody),
+        (status = 422, description = "`invalid_knowledge` (with `problems`), `empty_knowledge_base`, `bad_model`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+        (status = 500, description = "`index_error`, `wrong_dimension`, `internal`", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
 async fn reload(State(state): State<Arc<AppState>>) -> Result<Json<ReloadReport>, ApiError> {
     let service = Arc::clone(&state.service);
     let result = tokio::task::spawn_blocking(move || service.reload())
@@ -453,26 +580,72 @@ async fn reload(State(state): State<Arc<AppState>>) -> Result<Json<ReloadReport>
 }
 
 /// The service's counters with `status: ok`.
-fn status_json(service: &Service) -> serde_json::Value {
-    let mut v = serde_json::to_value(service.status()).unwrap_or_else(|_| json!({}));
-    v["status"] = json!("ok");
-    v
-}
-
-async fn health(
-    State(state): State<Arc<AppState>>,
-    caller: Option<Extension<Caller>>,
-) -> Json<serde_json::Value> {
-    match caller {
-        Some(Extension(c)) if c.role == Role::Admin => Json(status_json(&state.service)),
-        _ => Json(json!({"status": "ok"})),
+fn stats_response(service: &Service) -> StatsResponse {
+    StatsResponse {
+        status: HealthStatus::Ok,
+        service: service.status(),
     }
 }
 
-async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    Json(status_json(&state.service))
+/// `GET /health`.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "open",
+    responses(
+        (status = 200, description = "`{\"status\": \"ok\"}`, with the counters for an admin", body = HealthResponse),
+        (status = 401, description = "`unauthorized`: a wrong key", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security((), ("bearer" = []), ("api_key" = []))
+)]
+async fn health(
+    State(state): State<Arc<AppState>>,
+    caller: Option<Extension<Caller>>,
+) -> Json<HealthResponse> {
+    match caller {
+        Some(Extension(c)) if c.role == Role::Admin => {
+            Json(HealthResponse::Admin(stats_response(&state.service)))
+        }
+        _ => Json(HealthResponse::Open(HealthOk {
+            status: HealthStatus::Ok,
+        })),
+    }
 }
 
+/// `GET /stats`.
+#[utoipa::path(
+    get,
+    path = "/stats",
+    tag = "admin",
+    responses(
+        (status = 200, description = "The service's counters", body = StatsResponse),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+async fn stats(State(state): State<Arc<AppState>>) -> Json<StatsResponse> {
+    Json(stats_response(&state.service))
+}
+
+/// `GET /conversations/{id}`.
+#[utoipa::path(
+    get,
+    path = "/conversations/{id}",
+    tag = "admin",
+    params(("id" = String, Path, description = "The conversation id")),
+    responses(
+        (status = 200, description = "The conversation's customer and transcript", body = ConversationState),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation (it may have ended or expired)", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+        (status = 500, description = "`internal`: the conversation store failed", body = ErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
 async fn conversation(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -485,6 +658,73 @@ async fn conversation(
             format!("no conversation \"{id}\" (it may have ended or expired)"),
         )),
     }
+}
+
+/// `GET /openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "open",
+    responses(
+        (status = 200, description = "This description (OpenAPI 3.1)", body = Object),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security(())
+)]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
+}
+
+/// The OpenAPI document, derived from the handlers and the types.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "wenda",
+        description = "Chinese FAQ question answering with calibrated confidence and human handoff"
+    ),
+    paths(ask, feedback, reload, health, stats, conversation, openapi_json),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "ask", description = "Role `ask` or `admin`"),
+        (name = "admin", description = "Role `admin`"),
+        (name = "open", description = "Open to everyone")
+    )
+)]
+struct ApiDoc;
+
+/// Adds the `bearer` and `api_key` security schemes.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("`Authorization: Bearer KEY`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "`X-Api-Key: KEY`",
+            ))),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 description of the routes of [`router`], as served at
+/// `GET /openapi.json`: generated from the handlers and the request and reply types.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    <ApiDoc as utoipa::OpenApi>::openapi()
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in flight

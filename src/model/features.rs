@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The features of one candidate entry for one question. Every value is in [0, 1]; for
 /// per-variant features the entry's best variant counts.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Features {
     /// BM25 of the entry's best variant divided by the best BM25 of any variant for this

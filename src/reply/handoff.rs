@@ -9,6 +9,7 @@ use crate::knowledge::Channel;
 use crate::priority::Priority;
 
 /// Who the robot is talking to. Every field is optional.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Customer {
@@ -25,6 +26,7 @@ pub struct Customer {
 }
 
 /// One exchange of a transcript.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
     /// Milliseconds since the Unix epoch.
@@ -45,6 +47,7 @@ pub struct Turn {
 }
 
 /// What an agent needs to pick a conversation up: sent with every `handoff` reply.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Handoff {
     /// Why (as in the decision).

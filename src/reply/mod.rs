@@ -36,6 +36,7 @@ pub(crate) use handoff::attach_handoff;
 pub use handoff::{Customer, Handoff, Turn};
 
 /// Why a conversation goes to a human.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HandoffReason {
@@ -69,6 +70,7 @@ impl HandoffReason {
 }
 
 /// A "did you mean" choice.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suggestion {
     /// The entry's id.
@@ -80,6 +82,7 @@ pub struct Suggestion {
 }
 
 /// What to do with the customer's message.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Decision {
@@ -133,6 +136,7 @@ impl Decision {
 }
 
 /// A scored candidate entry, with the evidence for its score.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     /// The entry's id.
@@ -163,6 +167,7 @@ impl Candidate {
 }
 
 /// How a message in a conversation was read when not on its own words alone.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Context {
     /// `picked_suggestion` ("2", "第二个" or a suggestion's text after a clarify),
@@ -174,6 +179,7 @@ pub struct Context {
 }
 
 /// See [`Context::kind`].
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContextKind {
@@ -186,6 +192,7 @@ pub enum ContextKind {
 }
 
 /// Where the conversation stands after a reply (`status` in the JSON).
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
@@ -199,6 +206,7 @@ pub enum ConversationStatus {
 }
 
 /// The reply to one message.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
     /// Unique id of this reply, to send [feedback](crate::Service::feedback) about it.

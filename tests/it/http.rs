@@ -570,3 +570,336 @@ fn each_limit_has_its_own_answer() {
     );
     assert_eq!(ask(OTHER_KEY).0, 200, "per key");
 }
+
+// --- GET /openapi.json against the router and real responses ---------------------------
+
+/// The routes `router` serves, read from its source: (METHOD, path) for each
+/// `.route("PATH", get(…))` / `post(…)`, so a route added there must be described too.
+fn served_routes() -> Vec<(String, String)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/mod.rs");
+    let source = std::fs::read_to_string(path).expect("src/http/mod.rs");
+    let mut routes = Vec::new();
+    for line in source.lines().map(str::trim) {
+        let Some(rest) = line.strip_prefix(".route(\"") else {
+            continue;
+        };
+        let (route, rest) = rest.split_once('"').expect("a quoted path");
+        let rest = rest.trim_start_matches([',', ' ']);
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if rest.starts_with(&format!("{method}(")) || rest.contains(&format!(".{method}(")) {
+                routes.push((method.to_uppercase(), route.to_string()));
+            }
+        }
+    }
+    assert!(routes.len() >= 6, "found too few routes: {routes:?}");
+    routes.sort();
+    routes
+}
+
+/// The (METHOD, path) operations of an OpenAPI document.
+fn described_routes(doc: &Value) -> Vec<(String, String)> {
+    let mut routes = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            routes.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    routes.sort();
+    routes
+}
+
+/// Follows `$ref`s (`#/components/schemas/NAME`) to the schema itself.
+fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
+    while let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected $ref {r}"));
+        schema = doc["components"]["schemas"]
+            .get(name)
+            .unwrap_or_else(|| panic!("no component schema {name}"));
+    }
+    schema
+}
+
+/// The object shape of `schema` with its `allOf` parts merged: (required, properties),
+/// `None` when it says nothing of properties.
+fn object_shape(
+    doc: &Value,
+    schema: &Value,
+) -> Option<(Vec<String>, serde_json::Map<String, Value>)> {
+    let schema = resolve(doc, schema);
+    let mut required: Vec<String> = Vec::new();
+    let mut properties = serde_json::Map::new();
+    let mut said = false;
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        for part in parts {
+            if let Some((r, p)) = object_shape(doc, part) {
+                said = true;
+                required.extend(r);
+                properties.extend(p);
+            }
+        }
+    }
+    if let Some(p) = schema.get("properties").and_then(Value::as_object) {
+        said = true;
+        properties.extend(p.clone());
+    }
+    if let Some(r) = schema.get("required").and_then(Value::as_array) {
+        said = true;
+        required.extend(r.iter().filter_map(Value::as_str).map(String::from));
+    }
+    said.then_some((required, properties))
+}
+
+fn type_matches(name: &str, value: &Value) -> bool {
+    match name {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        other => panic!("unknown schema type {other}"),
+    }
+}
+
+/// What in `value` does not fit `schema` (empty when it fits): a `required` property
+/// missing, a property the schema does not list, a wrong type or enum value; `oneOf` fits
+/// when one alternative does (the tagged `Decision`, nullable fields, `/health`).
+fn misfits(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
+    let schema = resolve(doc, schema);
+    let mut out = Vec::new();
+    if let Some(alternatives) = schema.get("oneOf").and_then(Value::as_array) {
+        let tried: Vec<Vec<String>> = alternatives
+            .iter()
+            .map(|a| misfits(doc, a, value, at))
+            .collect();
+        if !tried.iter().any(Vec::is_empty) {
+            out.push(format!("{at}: fits no oneOf alternative: {tried:?}"));
+        }
+        return out;
+    }
+    if let Some(t) = schema.get("type") {
+        let names: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        if !names.iter().any(|n| type_matches(n, value)) {
+            out.push(format!("{at}: {value} is not of type {t}"));
+            return out;
+        }
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array)
+        && !values.contains(value)
+    {
+        out.push(format!("{at}: {value} is not one of {values:?}"));
+    }
+    if let Some(items) = value.as_array()
+        && let Some(item_schema) = schema.get("items")
+    {
+        for (i, item) in items.iter().enumerate() {
+            out.extend(misfits(doc, item_schema, item, &format!("{at}[{i}]")));
+        }
+    }
+    if let Some(object) = value.as_object()
+        && let Some((required, properties)) = object_shape(doc, schema)
+    {
+        for r in &required {
+            if !object.contains_key(r) {
+                out.push(format!("{at}: required `{r}` is missing"));
+            }
+        }
+        for (key, v) in object {
+            match properties.get(key) {
+                Some(s) => out.extend(misfits(doc, s, v, &format!("{at}.{key}"))),
+                None => out.push(format!("{at}: `{key}` is not in the schema")),
+            }
+        }
+    }
+    out
+}
+
+/// Asserts that `body`, answered with `status` by `METHOD path`, fits the response
+/// schema the document gives for that status.
+fn assert_fits(doc: &Value, method: &str, path: &str, status: u16, body: &Value) {
+    let operation = &doc["paths"][path][method.to_lowercase()];
+    let schema =
+        &operation["responses"][status.to_string()]["content"]["application/json"]["schema"];
+    assert!(
+        !schema.is_null(),
+        "{method} {path}: no response {status} described"
+    );
+    let problems = misfits(doc, schema, body, &format!("{method} {path} {status}"));
+    assert!(problems.is_empty(), "{problems:#?}\n{body:#}");
+}
+
+#[test]
+fn openapi_json_describes_every_route_and_the_real_responses() {
+    let server = keyed(HttpOptions::default());
+    let agent = agent();
+    let ct = "application/json";
+
+    // Open to everyone, and an OpenAPI 3.1 document with the security schemes.
+    let (status, doc) = get_with(&agent, &server.url("/openapi.json"), None);
+    assert_eq!(status, 200, "{doc}");
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer", "{schemes}");
+    assert_eq!(schemes["api_key"]["name"], "X-Api-Key", "{schemes}");
+
+    // Every route the router serves is described with its method, and nothing more.
+    assert_eq!(described_routes(&doc), served_routes());
+    // ... and each described operation is served (not the fallback's 404 or 405).
+    for (method, path) in described_routes(&doc) {
+        let url = server.url(&path.replace("{id}", "c-nope"));
+        let (status, body) = if method == "POST" {
+            post_with(&agent, &url, ct, "{}", Some(ADMIN_KEY))
+        } else {
+            get_with(&agent, &url, Some(ADMIN_KEY))
+        };
+        let fallback = body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no such endpoint"));
+        assert!(
+            status != 405 && !fallback,
+            "{method} {path}: {status} {body}"
+        );
+        // The keyed routes say which security they accept.
+        let security = &doc["paths"][&path][method.to_lowercase()]["security"];
+        assert!(security.is_array(), "{method} {path}: no security");
+    }
+    for (method, path) in [("post", "/ask"), ("get", "/stats")] {
+        let security = &doc["paths"][path][method]["security"];
+        assert_eq!(
+            security,
+            &json!([{"bearer": []}, {"api_key": []}]),
+            "{path}"
+        );
+    }
+    for (path, status) in [
+        ("/ask", 401),
+        ("/ask", 403),
+        ("/ask", 413),
+        ("/ask", 422),
+        ("/ask", 429),
+        ("/feedback", 404),
+        ("/feedback", 409),
+    ] {
+        assert!(
+            doc["paths"][path]["post"]["responses"][status.to_string()].is_object(),
+            "{path}: {status} not described"
+        );
+    }
+
+    // Real replies of /ask: a clarify, an answer, a handoff, small talk.
+    let ask = |body: Value| {
+        let (status, reply) = post_with(
+            &agent,
+            &server.url("/ask"),
+            ct,
+            &body.to_string(),
+            Some(ASK_KEY),
+        );
+        assert_eq!(status, 200, "{reply}");
+        reply
+    };
+    let clarify =
+        ask(json!({"message": "费用怎么算", "customer": {"id": "u-1"}, "channel": "sms"}));
+    assert_eq!(clarify["decision"]["type"], "clarify", "{clarify}");
+    let id = clarify["conversation_id"].clone();
+    let picked = ask(json!({"message": "1", "conversation_id": id}));
+    assert_eq!(picked["decision"]["type"], "answer", "{picked}");
+    assert!(picked["context"].is_object(), "{picked}");
+    let answer = ask(json!({"message": "怎么交话费"}));
+    assert_eq!(answer["decision"]["type"], "answer", "{answer}");
+    let handoff = ask(json!({"message": "转人工", "conversation_id": id}));
+    assert_eq!(handoff["decision"]["type"], "handoff", "{handoff}");
+    assert!(handoff["handoff"]["transcript"].is_array(), "{handoff}");
+    let hello = ask(json!({"message": "你好"}));
+    assert_eq!(hello["decision"]["type"], "small_talk", "{hello}");
+    for reply in [&clarify, &picked, &answer, &handoff, &hello] {
+        assert_fits(&doc, "POST", "/ask", 200, reply);
+    }
+
+    // /feedback: recorded, then already recorded; an unknown reply id.
+    let feedback = json!({"reply_id": answer["id"], "helpful": true}).to_string();
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/feedback"),
+        ct,
+        &feedback,
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_fits(&doc, "POST", "/feedback", 200, &body);
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/feedback"),
+        ct,
+        &feedback,
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert_fits(&doc, "POST", "/feedback", 409, &body);
+
+    // /health, open and for an admin; /stats; the conversation.
+    let (status, body) = get_with(&agent, &server.url("/health"), None);
+    assert_eq!(status, 200);
+    assert_fits(&doc, "GET", "/health", 200, &body);
+    let (status, body) = get_with(&agent, &server.url("/health"), Some(ADMIN_KEY));
+    assert_eq!(status, 200);
+    assert!(body["replies"].is_u64(), "{body}");
+    assert_fits(&doc, "GET", "/health", 200, &body);
+    let (status, body) = get_with(&agent, &server.url("/stats"), Some(ADMIN_KEY));
+    assert_eq!(status, 200);
+    assert_fits(&doc, "GET", "/stats", 200, &body);
+    let conversation = format!("/conversations/{}", id.as_str().expect("an id"));
+    let (status, body) = get_with(&agent, &server.url(&conversation), Some(ADMIN_KEY));
+    assert_eq!(status, 200, "{body}");
+    assert_fits(&doc, "GET", "/conversations/{id}", 200, &body);
+
+    // Error bodies: 401, 403, 404, 422.
+    let (status, body) = get_with(&agent, &server.url("/stats"), None);
+    assert_eq!(status, 401);
+    assert_fits(&doc, "GET", "/stats", 401, &body);
+    let (status, body) = get_with(&agent, &server.url("/stats"), Some(ASK_KEY));
+    assert_eq!(status, 403);
+    assert_fits(&doc, "GET", "/stats", 403, &body);
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/ask"),
+        ct,
+        &json!({"message": "hi", "conversation_id": "c-nope"}).to_string(),
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 404, "{body}");
+    assert_fits(&doc, "POST", "/ask", 404, &body);
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/ask"),
+        ct,
+        &json!({"message": "hi", "channel": "fax"}).to_string(),
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert_fits(&doc, "POST", "/ask", 422, &body);
+
+    // The checker itself catches drift: a property the schema does not list, a missing one.
+    let mut extra = answer.clone();
+    extra["surprise"] = json!(1);
+    assert!(!misfits(&doc, &doc["paths"]["/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"], &extra, "").is_empty());
+    let mut missing = hello.clone();
+    missing["decision"]
+        .as_object_mut()
+        .expect("object")
+        .remove("intent");
+    assert!(!misfits(&doc, &doc["paths"]["/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"], &missing, "").is_empty());
+}
