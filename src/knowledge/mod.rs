@@ -38,6 +38,7 @@ mod entry;
 mod faq_csv;
 mod faq_jsonl;
 mod faq_toml;
+pub mod init;
 mod lexicon_files;
 mod load;
 mod raw;

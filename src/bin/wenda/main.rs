@@ -16,6 +16,7 @@ mod calibrate;
 mod chat;
 mod check;
 mod eval;
+mod init;
 mod kb;
 mod render;
 #[cfg(feature = "serve")]
@@ -53,6 +54,8 @@ enum Command {
     Eval(eval::Args),
     /// Fit the confidence model and save it.
     Calibrate(calibrate::Args),
+    /// Start a new knowledge directory with a commented template of every file.
+    Init(init::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Init(args) => init::run(args),
     };
     match result.and_then(|code| out::flush().map(|()| code)) {
         Ok(code) => code,
