@@ -35,9 +35,12 @@
 //! each with file, line, entry id and cause (see [`crate::Problem`]).
 
 mod entry;
+pub mod export;
 mod faq_csv;
 mod faq_jsonl;
+mod faq_table;
 mod faq_toml;
+mod faq_xlsx;
 pub mod init;
 mod lexicon_files;
 mod load;

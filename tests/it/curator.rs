@@ -20,3 +20,79 @@ fn init_starts_a_directory_that_checks_clean() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exist"));
 }
+
+#[test]
+fn export_then_load_gives_the_same_entries_in_every_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kb = super::common::fixture_kb_path();
+    let original = wenda::KnowledgeBase::load(&kb).unwrap();
+    for format in ["xlsx", "csv", "jsonl", "toml"] {
+        let out = tmp.path().join(format!("faq.{format}"));
+        succeed(
+            wenda()
+                .args(["export", "--format", format, "--kb"])
+                .arg(&kb)
+                .arg("--out")
+                .arg(&out),
+        );
+        let back = wenda::KnowledgeBase::load(&out).unwrap_or_else(|e| panic!("{format}: {e}"));
+        let key = |k: &wenda::KnowledgeBase| {
+            k.entries()
+                .iter()
+                .map(|e| {
+                    (
+                        e.id.clone(),
+                        e.question.clone(),
+                        e.similar.clone(),
+                        e.answer.clone(),
+                        e.category.clone(),
+                        e.channels.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(&original), key(&back), "{format}");
+    }
+    // xlsx in a folder loads too.
+    let dir = tmp.path().join("kb");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(tmp.path().join("faq.xlsx"), dir.join("faq.xlsx")).unwrap();
+    let out = succeed(wenda().args(["check", "--kb"]).arg(&dir));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{} entries", original.len())));
+}
+
+#[test]
+fn gbk_csv_with_extra_columns_loads_with_warnings_naming_the_cells() {
+    let text = "序号,编号,标准问,相似问,答案,分类,更新时间\r\n1,q1,话费余额在哪里查？,余额怎么查|查话费,发送YE到10086。,话费,2024-01-01\r\n2,q2,怎么开发票,发票去哪开,在App开具。,,2024-01-02\r\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("faq.csv");
+    std::fs::write(&file, &gbk).unwrap();
+    let out = succeed(wenda().args(["check", "--json", "--kb"]).arg(&file));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["entries"], 2);
+    let messages: Vec<String> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}:{}", p["line"], p["message"].as_str().unwrap_or("")))
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("1:cell A1: column `序号` ignored")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("1:cell G1: column `更新时间` ignored")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("3:cell F3: empty 分类, filled down from F2")),
+        "{messages:#?}"
+    );
+}

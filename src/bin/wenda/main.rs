@@ -16,6 +16,7 @@ mod calibrate;
 mod chat;
 mod check;
 mod eval;
+mod export;
 mod init;
 mod kb;
 mod render;
@@ -54,6 +55,8 @@ enum Command {
     Eval(eval::Args),
     /// Fit the confidence model and save it.
     Calibrate(calibrate::Args),
+    /// Write the FAQ entries as xlsx, csv, jsonl or toml.
+    Export(export::Args),
     /// Start a new knowledge directory with a commented template of every file.
     Init(init::Args),
 }
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Init(args) => init::run(args),
+        Command::Export(args) => export::run(args),
     };
     match result.and_then(|code| out::flush().map(|()| code)) {
         Ok(code) => code,
