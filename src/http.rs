@@ -9,6 +9,9 @@
 //! | `POST /reload` | none | 200: a [`ReloadReport`]; 422 with `problems` when the new knowledge base has errors (the old one keeps serving); 409 while another reload runs; see the error codes below |
 //! | `GET /health` | | 200: `{"status": "ok", …}` with the service's [`Status`](crate::Status) |
 //! | `GET /conversations/{id}` | | 200: the conversation's customer and transcript; 404 when unknown |
+//! | `GET /categories` | | 200 `{"categories": [{"path", "name", "depth", "entries", "own_entries"}]}` |
+//! | `GET /categories/{path}` | | 200 `{"path", "categories", "entries": [{"id", "question", "category"}]}`; 404 when unknown |
+//! | `GET /search?q=…&limit=10` | | 200 `{"hits": [{"entry_id", "question", "category", "score", "matched_in"}]}` (keyword search over questions and answers) |
 //!
 //! Every error is JSON, `{"error": {"code": "…", "message": "…"}}`; the `code` says what
 //! went wrong, the message says it in words:
@@ -218,6 +221,9 @@ pub fn router(service: Arc<Service>, options: HttpOptions) -> Router {
         .route("/reload", post(reload))
         .route("/health", get(health))
         .route("/conversations/{id}", get(conversation))
+        .route("/categories", get(categories))
+        .route("/categories/{*path}", get(category))
+        .route("/search", get(search))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -301,6 +307,49 @@ async fn conversation(
             format!("no conversation \"{id}\" (it may have ended or expired)"),
         )),
     }
+}
+
+async fn categories(State(service): State<Arc<Service>>) -> Json<serde_json::Value> {
+    Json(json!({ "categories": service.categories() }))
+}
+
+async fn category(
+    State(service): State<Arc<Service>>,
+    Path(path): Path<String>,
+) -> Result<Json<crate::service::CategoryListing>, ApiError> {
+    service.category(&path).map(Json).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no category \"{path}\" (see GET /categories)"),
+        )
+    })
+}
+
+/// `GET /search?q=…&limit=…`.
+#[derive(Deserialize)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+    limit: Option<usize>,
+}
+
+async fn search(
+    State(service): State<Arc<Service>>,
+    axum::extract::Query(params): axum::extract::Query<SearchParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if params.q.trim().is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "GET /search needs a query: ?q=words",
+        ));
+    }
+    let limit = params.limit.unwrap_or(10).clamp(1, 100);
+    let hits = tokio::task::spawn_blocking(move || service.search(&params.q, limit))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(Json(json!({ "hits": hits })))
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in flight

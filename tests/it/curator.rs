@@ -96,3 +96,25 @@ fn gbk_csv_with_extra_columns_loads_with_warnings_naming_the_cells() {
         "{messages:#?}"
     );
 }
+
+#[test]
+fn search_and_browse_the_fixture_kb() {
+    let kb = super::common::fixture_kb_path();
+    let out = succeed(wenda().args(["search", "--json", "发票", "--kb"]).arg(&kb));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hits"][0]["entry_id"], "invoice-electronic", "{v}");
+    let out = succeed(wenda().args(["search", "发票", "--kb"]).arg(&kb));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[invoice-electronic]"));
+
+    let out = succeed(wenda().args(["browse", "--kb"]).arg(&kb));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("账单与缴费  (6)"), "{text}");
+    let out = succeed(wenda().args(["browse", "账单与缴费", "--kb"]).arg(&kb));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[invoice-electronic]"));
+    let out = wenda()
+        .args(["browse", "没有", "--kb"])
+        .arg(&kb)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -241,3 +241,38 @@ fn ask_feedback_health_and_errors_over_http() {
     );
     assert_eq!(body["decision"]["entry_id"], "bill-pay");
 }
+
+#[test]
+fn categories_and_search_over_http() {
+    let server = Server::start();
+    let agent = agent();
+    let (status, body) = get(&agent, &server.url("/categories"));
+    assert_eq!(status, 200);
+    let paths: Vec<&str> = body["categories"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|c| c["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"账单与缴费"), "{paths:?}");
+
+    let url = server.url("/categories/%E8%B4%A6%E5%8D%95%E4%B8%8E%E7%BC%B4%E8%B4%B9");
+    let (status, body) = get(&agent, &url);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["path"], "账单与缴费");
+    assert_eq!(body["entries"].as_array().map(Vec::len), Some(6));
+    let (status, body) = get(&agent, &server.url("/categories/nothing"));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+
+    let (status, body) = get(&agent, &server.url("/search?q=%E5%8F%91%E7%A5%A8"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["hits"][0]["entry_id"], "invoice-electronic", "{body}");
+    let (status, body) = get(&agent, &server.url("/search?q="));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_request"))
+    );
+}

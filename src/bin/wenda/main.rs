@@ -11,6 +11,7 @@ mod out;
 
 mod ask;
 mod bench;
+mod browse;
 mod build;
 mod calibrate;
 mod chat;
@@ -20,6 +21,7 @@ mod export;
 mod init;
 mod kb;
 mod render;
+mod search;
 #[cfg(feature = "serve")]
 mod serve;
 
@@ -55,6 +57,10 @@ enum Command {
     Eval(eval::Args),
     /// Fit the confidence model and save it.
     Calibrate(calibrate::Args),
+    /// Keyword search over questions and answers, ranked.
+    Search(search::Args),
+    /// The category tree with counts; with a category, its entries.
+    Browse(browse::Args),
     /// Write the FAQ entries as xlsx, csv, jsonl or toml.
     Export(export::Args),
     /// Start a new knowledge directory with a commented template of every file.
@@ -75,6 +81,8 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Init(args) => init::run(args),
         Command::Export(args) => export::run(args),
+        Command::Search(args) => search::run(args),
+        Command::Browse(args) => browse::run(args),
     };
     match result.and_then(|code| out::flush().map(|()| code)) {
         Ok(code) => code,
