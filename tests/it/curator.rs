@@ -118,3 +118,47 @@ fn search_and_browse_the_fixture_kb() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn feedback_and_hot_read_a_log_with_a_bad_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("q.jsonl");
+    std::fs::write(
+        &log,
+        concat!(
+            r#"{"event":"reply","ts_ms":1000,"reply_id":"r1","question":"话费怎么查","decision":"answer","entry_id":"bill","confidence":0.9,"top":[]}"#,
+            "\n{broken\n",
+            r#"{"event":"feedback","ts_ms":2000,"reply_id":"r1","helpful":false,"comment":"不对"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let out = succeed(wenda().args(["feedback", "--json", "--log"]).arg(&log));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["entries"][0]["entry_id"], "bill");
+    assert_eq!(v["entries"][0]["not_helpful"], 1);
+    assert_eq!(v["bad_lines"], 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 line(s)"));
+
+    let out = succeed(wenda().args(["hot", "--log"]).arg(&log));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1  bill") && text.contains("1  话费怎么查"),
+        "{text}"
+    );
+    let out = succeed(
+        wenda()
+            .args(["hot", "--json", "--since", "2000-01-01", "--log"])
+            .arg(&log),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["replies"], 0);
+
+    let out = wenda()
+        .args(["hot", "--log"])
+        .arg(tmp.path().join("none.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("none.jsonl"));
+}

@@ -20,6 +20,7 @@ mod eval;
 mod export;
 mod init;
 mod kb;
+mod logreport;
 mod render;
 mod search;
 #[cfg(feature = "serve")]
@@ -57,6 +58,10 @@ enum Command {
     Eval(eval::Args),
     /// Fit the confidence model and save it.
     Calibrate(calibrate::Args),
+    /// Per entry: helpful / not helpful counts and comments, from the query log.
+    Feedback(logreport::FeedbackArgs),
+    /// The most answered entries and most asked questions, from the query log.
+    Hot(logreport::HotArgs),
     /// Keyword search over questions and answers, ranked.
     Search(search::Args),
     /// The category tree with counts; with a category, its entries.
@@ -82,6 +87,8 @@ fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Export(args) => export::run(args),
         Command::Search(args) => search::run(args),
+        Command::Feedback(args) => logreport::feedback(args),
+        Command::Hot(args) => logreport::hot(args),
         Command::Browse(args) => browse::run(args),
     };
     match result.and_then(|code| out::flush().map(|()| code)) {
