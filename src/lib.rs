@@ -82,6 +82,7 @@ pub mod synthetic;
 
 pub mod bench;
 
+pub mod logbook;
 pub mod querylog;
 
 mod service;

@@ -352,3 +352,61 @@ impl Service {
         }
     }
 }
+
+/// An entry as a category listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntrySummary {
+    /// The entry's id.
+    pub id: String,
+    /// Its standard question.
+    pub question: String,
+    /// Its category.
+    pub category: String,
+}
+
+/// A category with what is below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CategoryListing {
+    /// The category's path.
+    pub path: String,
+    /// The category and the categories under it, with counts.
+    pub categories: Vec<crate::knowledge::browse::CategoryNode>,
+    /// The entries of the category and of those under it.
+    pub entries: Vec<EntrySummary>,
+}
+
+/// Browsing and keyword search over the current knowledge base: what a help centre or a
+/// curator's frontend shows besides answers.
+impl Service {
+    /// The category tree of the current knowledge base, with counts.
+    pub fn categories(&self) -> Vec<crate::knowledge::browse::CategoryNode> {
+        crate::knowledge::browse::category_tree(self.bot().knowledge(), None)
+    }
+
+    /// Category `path` with its sub-categories and entries; `None` when there is no such
+    /// category.
+    pub fn category(&self, path: &str) -> Option<CategoryListing> {
+        let bot = self.bot();
+        let kb = bot.knowledge();
+        let categories = crate::knowledge::browse::category_tree(kb, Some(path));
+        let first = categories.first()?;
+        Some(CategoryListing {
+            path: first.path.clone(),
+            entries: crate::knowledge::browse::entries_under(kb, path)
+                .into_iter()
+                .map(|e| EntrySummary {
+                    id: e.id.clone(),
+                    question: e.question.clone(),
+                    category: e.category.clone(),
+                })
+                .collect(),
+            categories,
+        })
+    }
+
+    /// Keyword search over questions and answers (see [`crate::knowledge::search`]).
+    pub fn search(&self, query: &str, limit: usize) -> Vec<crate::knowledge::search::SearchHit> {
+        let bot = self.bot();
+        crate::knowledge::search::search(bot.knowledge(), bot.analyzer(), query, limit)
+    }
+}

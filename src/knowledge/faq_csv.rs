@@ -1,152 +1,101 @@
 //! FAQ entries exported from a spreadsheet as CSV.
 //!
-//! The first row names the columns; Chinese or English headers are accepted:
-//!
-//! | column | headers |
-//! |---|---|
-//! | id (recommended) | `id`, `编号`, `ID` |
-//! | standard question (required) | `标准问`, `question` |
-//! | similar questions | `相似问`, `similar` — several in one cell, one per line or separated by `|` or `；` |
-//! | answer (required) | `答案`, `answer` |
-//! | category | `分类`, `category` |
-//! | channel answers | `web`, `wechat`/`微信`, `app`, `sms`/`短信`, `voice`/`语音` |
-//!
-//! Without an id column, ids are made from row numbers (`row-12`); they change when rows
-//! move, so a warning says so.
+//! Columns are those of [`super::faq_table`] (the header alias table). The text may be
+//! UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark, or GBK /
+//! GB18030, what Chinese Excel saves "CSV" as by default: the encoding is detected.
+//! Rows are numbered as a spreadsheet shows them: a quoted cell spanning several lines
+//! is one row, and CRLF line ends count once.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::entry::{Entry, Source};
-use super::raw::RawEntry;
+use encoding_rs::{Encoding, GB18030, UTF_8};
+
+use super::entry::Entry;
+use super::faq_table::{Row, parse_faq_table};
 use crate::error::Problem;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Column {
-    Id,
-    Question,
-    Similar,
-    Answer,
-    Category,
-    Channel(&'static str),
+/// Decodes the bytes of a CSV file: a byte-order mark decides; otherwise UTF-8 when the
+/// bytes are valid UTF-8, else GB18030 (a superset of GBK and GB2312). Returns the text and
+/// the encoding's name, or `None` when the bytes are neither.
+pub(crate) fn decode_csv(bytes: &[u8]) -> Option<(String, &'static str)> {
+    if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom..]);
+        return (!had_errors).then(|| (text.into_owned(), encoding.name()));
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Some((text.to_string(), UTF_8.name()));
+    }
+    GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|text| (text.into_owned(), GB18030.name()))
 }
 
-fn column_of(header: &str) -> Option<Column> {
-    let h = header.trim().trim_start_matches('\u{feff}').to_lowercase();
-    Some(match h.as_str() {
-        "id" | "编号" => Column::Id,
-        "标准问" | "标准问题" | "question" => Column::Question,
-        "相似问" | "相似问题" | "similar" => Column::Similar,
-        "答案" | "回答" | "answer" => Column::Answer,
-        "分类" | "类别" | "category" => Column::Category,
-        "web" | "网页" => Column::Channel("web"),
-        "wechat" | "微信" => Column::Channel("wechat"),
-        "app" => Column::Channel("app"),
-        "sms" | "短信" => Column::Channel("sms"),
-        "voice" | "语音" => Column::Channel("voice"),
-        _ => return None,
-    })
+/// Byte offsets at which each spreadsheet row starts: after every line end outside quotes.
+fn row_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut quoted = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => quoted = !quoted,
+            b'\r' if !quoted => {
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                starts.push(i + 1);
+            }
+            b'\n' if !quoted => starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    starts
 }
 
-/// Parses a CSV FAQ file.
+/// Parses a CSV FAQ file (already decoded).
 pub(crate) fn parse_faq_csv(
     text: &str,
     file: &Path,
     default_category: &str,
     problems: &mut Vec<Problem>,
 ) -> Vec<Entry> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            problems
-                .push(Problem::error(file, format!("malformed CSV header: {e}")).at_line(Some(1)));
-            return Vec::new();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let starts = row_starts(text);
+    let bytes = text.as_bytes();
+    let row_of = |byte: u64| -> usize {
+        // The csv crate may place a record after CRLF at the `\n`: a record never starts
+        // with a line end, so skip them.
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX);
+        while matches!(bytes.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        match starts.binary_search(&byte) {
+            Ok(i) => i + 1,
+            Err(i) => i,
         }
     };
-    let mut columns = Vec::new();
-    for (i, h) in headers.iter().enumerate() {
-        match column_of(h) {
-            Some(c) => columns.push((i, c)),
-            None => problems.push(
-                Problem::error(
-                    file,
-                    format!(
-                        "unknown column `{h}` (expected 标准问, 相似问, 答案, 分类, id, or a channel: web, 微信, app, 短信, 语音)"
-                    ),
-                )
-                .at_line(Some(1)),
-            ),
-        }
-    }
-    let has = |c: Column| columns.iter().any(|&(_, x)| x == c);
-    for (c, name) in [(Column::Question, "标准问"), (Column::Answer, "答案")] {
-        if !has(c) {
-            problems
-                .push(Problem::error(file, format!("missing column `{name}`")).at_line(Some(1)));
-        }
-    }
-    if !has(Column::Question) || !has(Column::Answer) {
-        return Vec::new();
-    }
-    if !has(Column::Id) {
-        problems.push(Problem::warning(
-            file,
-            "no `id` column: ids are made from row numbers and change when rows move; add an id column",
-        ));
-    }
-    let mut entries = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
     for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
+        match record {
+            Ok(r) => {
+                let number = r.position().map_or(rows.len() + 1, |p| row_of(p.byte()));
+                rows.push(Row {
+                    number,
+                    cells: r.iter().map(str::to_string).collect(),
+                });
+            }
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize);
-                problems.push(Problem::error(file, format!("malformed CSV: {e}")).at_line(line));
-                continue;
-            }
-        };
-        let line = record.position().map(|p| p.line() as usize);
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let mut raw = RawEntry::default();
-        let mut channels = BTreeMap::new();
-        for &(i, c) in &columns {
-            let cell = record.get(i).unwrap_or("").trim().to_string();
-            match c {
-                Column::Id => raw.id = Some(cell),
-                Column::Question => raw.question = Some(cell),
-                Column::Similar => raw.similar = Some(split_similar(&cell)),
-                Column::Answer => raw.answer = Some(cell),
-                Column::Category if !cell.is_empty() => raw.category = Some(cell),
-                Column::Category => {}
-                Column::Channel(name) if !cell.is_empty() => {
-                    channels.insert(name.to_string(), cell);
-                }
-                Column::Channel(_) => {}
+                let row = e.position().map(|p| row_of(p.byte()));
+                problems.push(Problem::error(file, format!("malformed CSV: {e}")).at_line(row));
             }
         }
-        if raw.id.as_deref().is_none_or(str::is_empty) && !has(Column::Id) {
-            raw.id = Some(format!("row-{}", line.unwrap_or(entries.len() + 2)));
-        }
-        raw.channels = Some(channels);
-        let source = Source {
-            file: file.to_path_buf(),
-            line,
-        };
-        entries.push(raw.into_entry(source, default_category, problems));
     }
-    entries
-}
-
-fn split_similar(cell: &str) -> Vec<String> {
-    cell.split(['\n', '|', '｜', '；', ';'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    parse_faq_table(rows, file, default_category, problems)
 }
 
 #[cfg(test)]
@@ -180,7 +129,11 @@ mod tests {
             &mut problems,
         );
         assert!(e.is_empty());
-        assert!(problems.iter().any(|p| p.message.contains("备注")));
+        assert!(
+            problems.iter().any(
+                |p| p.message.contains("备注") && p.severity == crate::error::Severity::Warning
+            )
+        );
         assert!(problems.iter().any(|p| p.message.contains("答案")));
 
         let mut problems = Vec::new();
@@ -192,5 +145,34 @@ mod tests {
         );
         assert_eq!(e[0].id, "row-2");
         assert_eq!(problems.len(), 1, "one warning about generated ids");
+    }
+
+    #[test]
+    fn rows_are_spreadsheet_rows_with_crlf_and_multi_line_cells() {
+        let text = "id,标准问,相似问,答案\r\na,问一,\"甲\r\n乙\r\n丙\",答一\r\n\r\nb,问二,,\r\n";
+        let mut problems = Vec::new();
+        let e = parse_faq_csv(text, Path::new("c.csv"), "", &mut problems);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].source.line, Some(2));
+        assert_eq!(e[0].similar, vec!["甲", "乙", "丙"]);
+        // Row 3 is empty, as a spreadsheet shows it; b is row 4.
+        assert_eq!(e[1].source.line, Some(4));
+    }
+
+    #[test]
+    fn gbk_utf16_and_bom_are_detected() {
+        let text = "标准问,答案\n怎么退保,在App申请\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert!(std::str::from_utf8(&gbk).is_err());
+        assert_eq!(decode_csv(&gbk), Some((text.to_string(), "gb18030")));
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(decode_csv(&bom), Some((text.to_string(), "UTF-8")));
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(decode_csv(&utf16), Some((text.to_string(), "UTF-16LE")));
+        assert_eq!(decode_csv(&[0x81, 0x20, 0xFF]), None);
     }
 }

@@ -4,9 +4,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::KnowledgeBase;
-use super::faq_csv::parse_faq_csv;
+use super::faq_csv::{decode_csv, parse_faq_csv};
 use super::faq_jsonl::parse_faq_jsonl;
 use super::faq_toml::parse_faq_toml;
+use super::faq_xlsx::parse_faq_xlsx;
 use super::lexicon_files::{parse_dict, parse_stopwords, parse_synonyms};
 use super::settings::{parse_config, parse_smalltalk, parse_triggers};
 use crate::error::{Error, Problem, Result};
@@ -20,7 +21,7 @@ pub(crate) const DICT_FILE: &str = "dict.txt";
 pub(crate) const SYNONYMS_FILE: &str = "synonyms.txt";
 pub(crate) const STOPWORDS_FILE: &str = "stopwords.txt";
 
-/// Reads `path` (a knowledge directory, or one `.toml`, `.jsonl` or `.csv` FAQ file) and
+/// Reads `path` (a knowledge directory, or one `.toml`, `.jsonl`, `.csv` or `.xlsx` FAQ file) and
 /// returns the knowledge base with every problem found, errors and warnings together.
 /// Only I/O failures on the top-level path are returned as `Err`.
 /// With `with_model` false, a model named by `calibration.model` is not read.
@@ -32,17 +33,12 @@ pub(crate) fn read(path: &Path, with_model: bool) -> Result<(KnowledgeBase, Vec<
     if meta.is_dir() {
         read_dir_kb(path, &mut kb, &mut problems, with_model)?;
     } else {
-        let text = read_text(path, &mut problems);
-        if let Some(text) = text {
-            match faq_format(path) {
-                Some(format) => {
-                    kb.entries = parse_faq(format, &text, path, &mut problems);
-                }
-                None => problems.push(Problem::error(
-                    path,
-                    "unsupported file type: use a knowledge directory, or a .toml, .jsonl or .csv FAQ file",
-                )),
-            }
+        match faq_format(path) {
+            Some(format) => kb.entries = read_faq_file(format, path, &mut problems),
+            None => problems.push(Problem::error(
+                path,
+                "unsupported file type: use a knowledge directory, or a .toml, .jsonl, .csv or .xlsx FAQ file",
+            )),
         }
     }
     Ok((kb, problems))
@@ -53,6 +49,7 @@ enum Format {
     Toml,
     Jsonl,
     Csv,
+    Xlsx,
 }
 
 fn faq_format(path: &Path) -> Option<Format> {
@@ -60,24 +57,39 @@ fn faq_format(path: &Path) -> Option<Format> {
         "toml" => Some(Format::Toml),
         "jsonl" | "ndjson" => Some(Format::Jsonl),
         "csv" => Some(Format::Csv),
+        "xlsx" | "xlsm" => Some(Format::Xlsx),
         _ => None,
     }
 }
 
-fn parse_faq(
-    format: Format,
-    text: &str,
-    path: &Path,
-    problems: &mut Vec<Problem>,
-) -> Vec<super::Entry> {
+/// Reads and parses one FAQ file: text formats as UTF-8, CSV in any encoding
+/// [`decode_csv`] detects, workbooks as bytes.
+fn read_faq_file(format: Format, path: &Path, problems: &mut Vec<Problem>) -> Vec<super::Entry> {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     match format {
-        Format::Toml => parse_faq_toml(text, path, problems),
-        Format::Jsonl => parse_faq_jsonl(text, path, "", problems),
-        Format::Csv => parse_faq_csv(text, path, &stem, problems),
+        Format::Toml => read_text(path, problems)
+            .map(|t| parse_faq_toml(&t, path, problems))
+            .unwrap_or_default(),
+        Format::Jsonl => read_text(path, problems)
+            .map(|t| parse_faq_jsonl(&t, path, "", problems))
+            .unwrap_or_default(),
+        Format::Csv => match read_bytes(path, problems).map(|b| decode_csv(&b)) {
+            Some(Some((text, _encoding))) => parse_faq_csv(&text, path, &stem, problems),
+            Some(None) => {
+                problems.push(Problem::error(
+                    path,
+                    "neither UTF-8 nor GBK/GB18030 text (save the sheet as \"CSV UTF-8\" or as .xlsx)",
+                ));
+                Vec::new()
+            }
+            None => Vec::new(),
+        },
+        Format::Xlsx => read_bytes(path, problems)
+            .map(|b| parse_faq_xlsx(&b, path, problems))
+            .unwrap_or_default(),
     }
 }
 
@@ -96,15 +108,13 @@ fn read_dir_kb(
             continue;
         };
         found_any = true;
-        if let Some(text) = read_text(&file, problems) {
-            let entries = parse_faq(format, &text, &file, problems);
-            kb.entries.extend(entries);
-        }
+        let entries = read_faq_file(format, &file, problems);
+        kb.entries.extend(entries);
     }
     if !found_any {
         problems.push(Problem::error(
             root,
-            "no FAQ files in this directory (expected one or more .toml, .jsonl or .csv files besides wenda.toml, triggers.toml and smalltalk.toml)",
+            "no FAQ files in this directory (expected one or more .toml, .jsonl, .csv or .xlsx files besides wenda.toml, triggers.toml and smalltalk.toml)",
         ));
     }
     let optional = |name: &str, problems: &mut Vec<Problem>| {
@@ -196,6 +206,17 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// Reads a file's bytes; a failure becomes a problem naming the file.
+fn read_bytes(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<u8>> {
+    match fs::read(path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            problems.push(Problem::error(path, format!("cannot read: {e}")));
+            None
+        }
+    }
 }
 
 /// Reads a UTF-8 file; failures become problems naming the file.

@@ -34,13 +34,19 @@
 //! Loading never panics: every problem of every file is collected and reported together,
 //! each with file, line, entry id and cause (see [`crate::Problem`]).
 
+pub mod browse;
 mod entry;
+pub mod export;
 mod faq_csv;
 mod faq_jsonl;
+mod faq_table;
 mod faq_toml;
+mod faq_xlsx;
+pub mod init;
 mod lexicon_files;
 mod load;
 mod raw;
+pub mod search;
 mod settings;
 mod smalltalk;
 mod toml_util;

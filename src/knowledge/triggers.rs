@@ -33,6 +33,77 @@ impl TriggerSet {
     }
 }
 
+/// Built-in `sensitive` phrases: regulators, their hotlines, the media and the courts,
+/// across industries. A phrase of digits only (a hotline such as `12345`) fires only when
+/// no digit stands next to it, so `123456` or an order number does not.
+const SENSITIVE_PHRASES: &[&str] = &[
+    // Finance and insurance regulators (国家金融监督管理总局, formerly 银保监会) and hotlines.
+    "金融监管总局",
+    "金融监督管理",
+    "金融监管",
+    "银保监",
+    "保监会",
+    "保监局",
+    "银监会",
+    "银监局",
+    "证监会",
+    "证监局",
+    "监管局",
+    "监管部门",
+    "监管机构",
+    "12378",
+    "12363",
+    "12386",
+    // Telecom: 工业和信息化部, its appeal centre and the provincial 通信管理局.
+    "工信部",
+    "工业和信息化部",
+    "12300",
+    "通管局",
+    "通信管理局",
+    "电信用户申诉",
+    // Consumer protection and government hotlines.
+    "12315",
+    "市场监管局",
+    "工商局",
+    "消协",
+    "消费者协会",
+    "12345",
+    "市长热线",
+    "政务热线",
+    "315",
+    "黑猫投诉",
+    // Media.
+    "曝光",
+    "找媒体",
+    "联系媒体",
+    "上媒体",
+    "告诉媒体",
+    "媒体报道",
+    "记者",
+    "电视台",
+    "网上发帖",
+    // Courts and lawyers.
+    "起诉",
+    "律师",
+    "法院",
+    "打官司",
+    "仲裁",
+    // Escalation.
+    "我要投诉",
+    "举报你们",
+    "骗子公司",
+];
+
+/// Built-in `sensitive` word groups (every word of one group in the message).
+const SENSITIVE_ALL_OF: &[&[&str]] = &[
+    &["投诉", "监管"],
+    &["投诉", "上级"],
+    &["投诉", "人民银行"],
+    &["投诉", "人行"],
+    &["投诉", "媒体"],
+    &["投诉", "政府"],
+];
+
 /// Trigger lists for each handoff reason that words can cause.
 ///
 /// `Triggers::default()` is the built-in list; a `triggers.toml` section replaces the
@@ -70,34 +141,7 @@ impl Default for Triggers {
                 &[],
                 &["人工", "客服", "真人", "人呢", "有人吗"],
             ),
-            sensitive: TriggerSet::of(
-                &[
-                    "银保监",
-                    "保监会",
-                    "保监局",
-                    "金融监管",
-                    "监管局",
-                    "监管部门",
-                    "12378",
-                    "12315",
-                    "消协",
-                    "消费者协会",
-                    "曝光",
-                    "媒体",
-                    "记者",
-                    "电视台",
-                    "起诉",
-                    "律师",
-                    "法院",
-                    "打官司",
-                    "仲裁",
-                    "我要投诉",
-                    "举报你们",
-                    "骗子公司",
-                ],
-                &[&["投诉", "监管"], &["投诉", "上级"]],
-                &[],
-            ),
+            sensitive: TriggerSet::of(SENSITIVE_PHRASES, SENSITIVE_ALL_OF, &[]),
         }
     }
 }

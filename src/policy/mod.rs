@@ -96,8 +96,24 @@ impl CompiledSet {
         if self.exact.contains(text) {
             return Some(text.to_string());
         }
-        if let Some(m) = self.phrases.as_ref().and_then(|ac| ac.find(text)) {
-            return self.phrase_texts.get(m.pattern().as_usize()).cloned();
+        if let Some(ac) = &self.phrases {
+            // Overlapping matches, so that a digit phrase inside a longer number (`315` in
+            // `13150`) does not hide a real match later in the message.
+            for m in ac.find_overlapping_iter(text) {
+                let Some(phrase) = self.phrase_texts.get(m.pattern().as_usize()) else {
+                    continue;
+                };
+                if phrase.bytes().all(|b| b.is_ascii_digit()) {
+                    let before = text[..m.start()].chars().next_back();
+                    let after = text[m.end()..].chars().next();
+                    if before.is_some_and(|c| c.is_ascii_digit())
+                        || after.is_some_and(|c| c.is_ascii_digit())
+                    {
+                        continue;
+                    }
+                }
+                return Some(phrase.clone());
+            }
         }
         self.all_of
             .iter()
@@ -277,6 +293,26 @@ mod tests {
             ("投诉到监管那里去", Some(HandoffReason::Sensitive)),
             ("怎么投诉", None),
             ("车险怎么报案", None),
+            // Across industries: telecom, consumer, government hotlines, media, courts.
+            (
+                "你们再乱扣费我就去工信部投诉",
+                Some(HandoffReason::Sensitive),
+            ),
+            ("再不处理我打12300投诉你们", Some(HandoffReason::Sensitive)),
+            ("不退款我就打12315", Some(HandoffReason::Sensitive)),
+            ("我要打12345市长热线", Some(HandoffReason::Sensitive)),
+            ("我去通管局申诉", Some(HandoffReason::Sensitive)),
+            ("去金融监管总局投诉你们", Some(HandoffReason::Sensitive)),
+            ("我要找媒体曝光", Some(HandoffReason::Sensitive)),
+            ("我要去消协", Some(HandoffReason::Sensitive)),
+            ("等着上315吧", Some(HandoffReason::Sensitive)),
+            // Ordinary questions that only share a word or a digit run.
+            ("媒体账号怎么注册", None),
+            ("自媒体合作怎么联系", None),
+            ("怎么投诉快递员", None),
+            ("投诉进度在哪里查", None),
+            ("密码可以设成123456吗", None),
+            ("订单号13150这个到哪了", None),
             ("你好", None),
         ];
         for (text, want) in rows {

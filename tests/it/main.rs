@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod concurrency;
 mod conversation;
+mod curator;
 mod eval;
 mod fixture_kb;
 mod http;

@@ -140,6 +140,21 @@ fn threatening_the_regulator_is_sensitive_and_high_priority() {
 }
 
 #[test]
+fn telecom_and_consumer_escalations_go_to_a_person() {
+    let bot = sample_bot();
+    for q in ["你们再乱扣费我就去工信部投诉", "再不处理我打12300投诉你们"] {
+        let r = bot.ask(q);
+        assert_eq!(r.handoff_reason(), Some(HandoffReason::Sensitive), "{q:?}");
+    }
+}
+
+#[test]
+fn the_sample_triggers_file_spells_out_the_built_in_list() {
+    let kb = KnowledgeBase::load(sample_kb_path()).expect("loads");
+    assert_eq!(kb.triggers(), &wenda::Triggers::default());
+}
+
+#[test]
 fn unrelated_questions_are_not_answered() {
     let bot = sample_bot();
     for q in [

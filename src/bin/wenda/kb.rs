@@ -10,7 +10,7 @@ use wenda::{Bot, BotBuilder, Channel, Error, IndexOrigin, KnowledgeBase, Progres
 /// `--kb`: a knowledge directory or one FAQ file.
 #[derive(clap::Args, Debug, Clone)]
 pub struct KbArg {
-    /// Knowledge directory, or a .toml, .jsonl or .csv FAQ file.
+    /// Knowledge directory, or a .toml, .jsonl, .csv or .xlsx FAQ file.
     #[arg(long, value_name = "DIR|FILE", default_value = "knowledge")]
     pub kb: PathBuf,
 }

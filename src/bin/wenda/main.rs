@@ -11,13 +11,18 @@ mod out;
 
 mod ask;
 mod bench;
+mod browse;
 mod build;
 mod calibrate;
 mod chat;
 mod check;
 mod eval;
+mod export;
+mod init;
 mod kb;
+mod logreport;
 mod render;
+mod search;
 #[cfg(feature = "serve")]
 mod serve;
 
@@ -53,6 +58,18 @@ enum Command {
     Eval(eval::Args),
     /// Fit the confidence model and save it.
     Calibrate(calibrate::Args),
+    /// Per entry: helpful / not helpful counts and comments, from the query log.
+    Feedback(logreport::FeedbackArgs),
+    /// The most answered entries and most asked questions, from the query log.
+    Hot(logreport::HotArgs),
+    /// Keyword search over questions and answers, ranked.
+    Search(search::Args),
+    /// The category tree with counts; with a category, its entries.
+    Browse(browse::Args),
+    /// Write the FAQ entries as xlsx, csv, jsonl or toml.
+    Export(export::Args),
+    /// Start a new knowledge directory with a commented template of every file.
+    Init(init::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +84,12 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Search(args) => search::run(args),
+        Command::Feedback(args) => logreport::feedback(args),
+        Command::Hot(args) => logreport::hot(args),
+        Command::Browse(args) => browse::run(args),
     };
     match result.and_then(|code| out::flush().map(|()| code)) {
         Ok(code) => code,
