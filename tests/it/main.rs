@@ -9,6 +9,7 @@ mod fixture_kb;
 mod http;
 mod knowledge_errors;
 mod layers;
+mod masking;
 mod persistence;
 mod properties;
 mod reload;
