@@ -51,6 +51,7 @@ mod error;
 mod ids;
 pub mod mask;
 mod priority;
+pub mod safe_fs;
 mod serde_sorted;
 mod stable_hash;
 mod stats;

@@ -11,6 +11,7 @@ use super::lexicon_files::{parse_dict, parse_stopwords, parse_synonyms};
 use super::settings::{parse_config, parse_smalltalk, parse_triggers};
 use crate::error::{Error, Problem, Result};
 use crate::model::ConfidenceModel;
+use crate::safe_fs::{MAX_KB_FILE_BYTES, check_regular, read_regular};
 
 /// Reserved file names at the top of a knowledge directory.
 pub(crate) const CONFIG_FILE: &str = "wenda.toml";
@@ -109,7 +110,8 @@ fn read_dir_kb(
     }
     let optional = |name: &str, problems: &mut Vec<Problem>| {
         let p = root.join(name);
-        if p.is_file() {
+        // Anything at the name is read (or reported): a FIFO is not skipped silently.
+        if p.symlink_metadata().is_ok() {
             read_text(&p, problems).map(|t| (p, t))
         } else {
             None
@@ -162,7 +164,9 @@ fn read_dir_kb(
 /// The confidence model file `path` names, relative to the knowledge directory `dir`: the
 /// one rule for finding it, used at load and for options set in code.
 pub(crate) fn read_model(dir: &Path, path: &Path) -> Result<ConfidenceModel> {
-    ConfidenceModel::load(dir.join(path))
+    let path = dir.join(path);
+    check_regular(&path, MAX_KB_FILE_BYTES).map_err(|e| Error::io(&path, e))?;
+    ConfidenceModel::load(path)
 }
 
 /// Why a model file could not be used, for a curator.
@@ -199,8 +203,10 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> 
 }
 
 /// Reads a UTF-8 file; failures become problems naming the file.
+/// Only regular files of at most [`MAX_KB_FILE_BYTES`] are read: a FIFO, a device (a
+/// symlink to `/dev/zero`) or a socket is a problem, not a hang.
 fn read_text(path: &Path, problems: &mut Vec<Problem>) -> Option<String> {
-    match fs::read(path) {
+    match read_regular(path, MAX_KB_FILE_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(text),
             Err(e) => {
