@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::safe_fs::{check_regular, read_regular};
 
 /// Version of the on-disk layout; bumped whenever a file changes meaning.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -32,6 +33,8 @@ const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 const GEN_PREFIX: &str = "gen-";
 const TMP_PREFIX: &str = "tmp-";
+/// Largest manifest read (it lists a few dozen files).
+const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 /// A `tmp-…` directory older than this is a crashed build and may be removed.
 const STALE_TMP: Duration = Duration::from_secs(3600);
 
@@ -131,6 +134,15 @@ pub(crate) fn open_current(dir: &Path) -> Result<(PathBuf, Manifest)> {
     let manifest = read_manifest(&generation)?;
     check_format(&generation, &manifest)?;
     let found = checksums(&generation)?;
+    // The manifest lists every file of the generation: one it leaves out would be read
+    // unchecked (a manifest with `"files": {}` would check nothing).
+    if let Some(name) = found.keys().find(|n| !manifest.files.contains_key(*n)) {
+        return Err(Error::Index(format!(
+            "{}: the manifest does not list this file, so it cannot be checked; rebuild the \
+             index with `wenda build`",
+            generation.join(name).display()
+        )));
+    }
     for (name, want) in &manifest.files {
         match found.get(name) {
             None => {
@@ -195,7 +207,7 @@ fn current_generation(dir: &Path) -> Result<PathBuf> {
 
 fn read_manifest(generation: &Path) -> Result<Manifest> {
     let path = generation.join(MANIFEST);
-    let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = read_regular(&path, MAX_MANIFEST_BYTES).map_err(|e| Error::io(&path, e))?;
     // Read the version first, so that a manifest of another layout gets the right message.
     #[derive(Deserialize)]
     struct Version {
@@ -277,6 +289,8 @@ fn checksums(root: &Path) -> Result<BTreeMap<String, FileSum>> {
 }
 
 fn file_sum(path: &Path) -> Result<FileSum> {
+    // A FIFO or a device in the generation would block or never end.
+    check_regular(path, u64::MAX).map_err(|e| Error::io(path, e))?;
     let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut hasher = crc32fast::Hasher::new();
     let mut buf = vec![0u8; 1 << 20];

@@ -7,6 +7,7 @@ mod conversation;
 mod eval;
 mod fixture_kb;
 mod http;
+mod index_fuzz;
 mod knowledge_errors;
 mod layers;
 mod masking;
