@@ -5,7 +5,8 @@
 //! DIR/gen-<stamp>/            one complete index
 //!     manifest.json           format version, knowledge-base hash, checksums of every file
 //!     …                       the files the bot writes (see `bot::persist`)
-//! DIR/tmp-<stamp>/            a build in progress (never read)
+//! DIR/tmp-<stamp>-<pid>/      a build in progress (never read); one whose process is
+//!                             gone is removed by the next build
 //! ```
 //!
 //! A build writes a whole generation into `tmp-…`, syncs it, renames it to `gen-…`, and only
@@ -95,6 +96,8 @@ pub(crate) fn write_generation(
     fill: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<PathBuf> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    // A killed build's folder goes now, not an hour later.
+    remove_stale_tmp(dir);
     let stamp = stamp();
     let tmp = dir.join(format!("{TMP_PREFIX}{stamp}"));
     fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -337,6 +340,43 @@ fn stamp() -> String {
     )
 }
 
+/// Whether `entry` is a `tmp-…` build folder left by a build that is no longer running:
+/// its writer's process (the pid ends the name) is gone, or, where that cannot be told,
+/// it is older than an hour. A folder of this process, or of a live one, is another
+/// build in progress and is kept.
+fn is_stale_tmp(entry: &fs::DirEntry) -> bool {
+    let name = entry.file_name().to_string_lossy().into_owned();
+    let Some(stamp) = name.strip_prefix(TMP_PREFIX) else {
+        return false;
+    };
+    let pid = stamp.rsplit('-').next().and_then(|p| p.parse::<u32>().ok());
+    if let Some(pid) = pid
+        && pid != std::process::id()
+        && Path::new("/proc/self").exists()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+    {
+        return true;
+    }
+    entry
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > STALE_TMP)
+}
+
+/// Removes the `tmp-…` folders of crashed builds in `dir` (see [`is_stale_tmp`]).
+fn remove_stale_tmp(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if is_stale_tmp(&entry) {
+            let _ignored = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Removes generations other than `keep` and the one just before it, and crashed builds.
 /// Best effort: a generation another process is still reading stays readable on Unix, and
 /// anything that cannot be removed is left for the next build.
@@ -350,16 +390,8 @@ fn remove_old_generations(dir: &Path, keep: &Path) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with(GEN_PREFIX) && path != keep {
             generations.push(path);
-        } else if name.starts_with(TMP_PREFIX) {
-            let old = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > STALE_TMP);
-            if old {
-                let _ignored = fs::remove_dir_all(&path);
-            }
+        } else if is_stale_tmp(&entry) {
+            let _ignored = fs::remove_dir_all(&path);
         }
     }
     generations.sort();
@@ -407,6 +439,28 @@ mod tests {
         assert_eq!(m.files["sub/a.bin"].bytes, 10);
         assert!(written[1].exists(), "the previous generation is kept");
         assert!(!written[0].exists(), "older generations are removed");
+        Ok(())
+    }
+
+    #[test]
+    fn a_crashed_builds_folder_goes_and_a_running_ones_stays() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tmp", e))?;
+        // No process has pid 4,000,000,000 (Linux caps pids at 2^22).
+        let crashed = dir.path().join("tmp-17000000000000000000-4000000000");
+        let running = dir
+            .path()
+            .join(format!("tmp-17000000000000000000-{}", std::process::id()));
+        for d in [&crashed, &running] {
+            fs::create_dir(d).map_err(|e| Error::io(d, e))?;
+            write_synced(&d.join("a.bin"), &[0; 100])?;
+        }
+        write_generation(dir.path(), manifest(), |d| {
+            write_synced(&d.join("a.bin"), b"x")
+        })?;
+        if Path::new("/proc/self").exists() {
+            assert!(!crashed.exists(), "a crashed build's folder is removed");
+        }
+        assert!(running.exists(), "a live process's build is kept");
         Ok(())
     }
 
