@@ -6,7 +6,9 @@
 //! finishes on the bot it started with. [`Service::reload`] *produces a new bot first*
 //! (from the reload source: the knowledge directory, or any closure) and only then swaps
 //! it in; a knowledge base that fails validation is refused and the old bot keeps
-//! serving. Reloads run one at a time.
+//! serving. Reloads run one at a time. The turns of one conversation are serialised
+//! (load, ask, save under a per-conversation lock), so concurrent messages of one
+//! conversation are all kept.
 //!
 //! ```
 //! use wenda::{Bot, KnowledgeBase, Service, conversation::Customer};
@@ -40,6 +42,12 @@ type Source = Box<dyn Fn() -> Result<Bot> + Send + Sync>;
 
 /// Longest reply id accepted by [`Service::feedback`].
 const MAX_REPLY_ID: usize = 128;
+
+/// Locks that serialise the turns of one conversation (by a hash of its id), so that two
+/// messages of one conversation arriving together do not both load the same state and
+/// lose one turn when they save. A fixed number of stripes: memory does not grow with the
+/// number of conversations, and conversations sharing a stripe only wait for each other.
+const TURN_LOCKS: usize = 256;
 
 /// Builds a [`Service`].
 pub struct ServiceBuilder {
@@ -82,6 +90,7 @@ impl ServiceBuilder {
             bot: ArcSwap::new(self.bot),
             source: self.source,
             reloading: Mutex::new(()),
+            turn_locks: (0..TURN_LOCKS).map(|_| Mutex::new(())).collect(),
             store: self
                 .store
                 .unwrap_or_else(|| Arc::new(MemoryStore::default())),
@@ -142,6 +151,7 @@ pub struct Service {
     bot: ArcSwap<Bot>,
     source: Option<Source>,
     reloading: Mutex<()>,
+    turn_locks: Box<[Mutex<()>]>,
     store: Arc<dyn ConversationStore>,
     recorder: Recorder,
     generation: AtomicU64,
@@ -185,6 +195,10 @@ impl Service {
                 state.ask(&bot, message)
             }
             Some(id) => {
+                // One turn of a conversation at a time in this service: load, ask and save
+                // under the conversation's lock (services sharing a store across processes
+                // need the store's own locking).
+                let _turn = self.turn_lock(id);
                 let mut state = match self.store.load(id) {
                     Ok(found) => found.unwrap_or_default(),
                     Err(_) => {
@@ -204,6 +218,16 @@ impl Service {
         self.recorder
             .record(&LogEvent::reply(&reply, conversation_id, customer));
         reply
+    }
+
+    fn turn_lock(&self, id: &str) -> std::sync::MutexGuard<'_, ()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(id);
+        // TURN_LOCKS stripes, so the index is always in range.
+        let stripe = (hash % TURN_LOCKS as u64) as usize;
+        self.turn_locks[stripe]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The state of conversation `id` (transcript, customer), if it is held.
