@@ -90,7 +90,9 @@ mod service;
 #[cfg(feature = "serve")]
 pub mod http;
 
-pub use bot::{AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, Progress};
+pub use bot::{
+    AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, MAX_MESSAGE_CHARS, Progress,
+};
 pub use config::Config;
 pub use conversation::{Conversation, ConversationState, ConversationStore};
 pub use error::{Error, Problem, Problems, Result, Severity};

@@ -44,7 +44,7 @@ pub use store::{ConversationStore, MemoryStore};
 /// Defined with the handoff package that carries them (also at the crate root).
 pub use crate::reply::{Customer, Turn};
 
-use crate::bot::{Bot, REPLY_CANDIDATES};
+use crate::bot::{Bot, REPLY_CANDIDATES, cut_message};
 use crate::config::TierPolicy;
 use crate::ids::{now_ms, reply_id};
 use crate::knowledge::{Channel, small_talk_key};
@@ -106,6 +106,8 @@ impl ConversationState {
     /// Replies to `message` with `bot`, updating the state.
     pub fn ask(&mut self, bot: &Bot, message: &str) -> Reply {
         let start = std::time::Instant::now();
+        // A long message is cut before it is read or kept in the transcript.
+        let (message, truncated_from) = cut_message(message);
         let policy = bot.config().tier_policy(self.customer.tier.as_deref());
         let channel = self.customer.channel;
         let mut rejected_turn = false;
@@ -163,6 +165,7 @@ impl ConversationState {
         let transcript = self.transcript.clone();
         attach_handoff(&mut reply, &self.customer, transcript, &self.alternatives);
         reply.elapsed_us = start.elapsed().as_micros().min(u64::MAX as u128) as u64;
+        reply.truncated_from = truncated_from;
         reply
     }
 
@@ -358,6 +361,7 @@ fn bare_reply(message: &str, decision: Decision) -> Reply {
         elapsed_us: 0,
         handoff: None,
         context: None,
+        truncated_from: None,
     }
 }
 
