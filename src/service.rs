@@ -25,7 +25,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use serde::Serialize;
@@ -38,7 +38,10 @@ use crate::knowledge::KnowledgeBase;
 use crate::querylog::{LogEvent, QueryLog, Recorder};
 use crate::reply::{Customer, Reply};
 
-type Source = Box<dyn Fn() -> Result<Bot> + Send + Sync>;
+type Source = Arc<dyn Fn() -> Result<Bot> + Send + Sync>;
+
+/// Default time limit of one reload (10 minutes); see [`ServiceBuilder::reload_timeout`].
+pub const RELOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Longest reply id accepted by [`Service::feedback`].
 const MAX_REPLY_ID: usize = 128;
@@ -55,6 +58,7 @@ pub struct ServiceBuilder {
     source: Option<Source>,
     store: Option<Arc<dyn ConversationStore>>,
     log: Option<Arc<dyn QueryLog>>,
+    reload_timeout: Duration,
 }
 
 impl ServiceBuilder {
@@ -67,7 +71,14 @@ impl ServiceBuilder {
     /// Reloads call `source` to produce the new bot (for example one that opens an index
     /// built elsewhere).
     pub fn reload_with(mut self, source: impl Fn() -> Result<Bot> + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// A reload that has not produced its bot after `limit` fails (the old bot keeps
+    /// serving and the next reload may start); default [`RELOAD_TIMEOUT`].
+    pub fn reload_timeout(mut self, limit: Duration) -> Self {
+        self.reload_timeout = limit;
         self
     }
 
@@ -89,6 +100,7 @@ impl ServiceBuilder {
         Service {
             bot: ArcSwap::new(self.bot),
             source: self.source,
+            reload_timeout: self.reload_timeout,
             reloading: Mutex::new(()),
             turn_locks: (0..TURN_LOCKS).map(|_| Mutex::new(())).collect(),
             store: self
@@ -150,6 +162,7 @@ pub struct Status {
 pub struct Service {
     bot: ArcSwap<Bot>,
     source: Option<Source>,
+    reload_timeout: Duration,
     reloading: Mutex<()>,
     turn_locks: Box<[Mutex<()>]>,
     store: Arc<dyn ConversationStore>,
@@ -177,6 +190,7 @@ impl Service {
             source: None,
             store: None,
             log: None,
+            reload_timeout: RELOAD_TIMEOUT,
         }
     }
 
@@ -266,7 +280,10 @@ impl Service {
     /// # Errors
     /// [`Error::Knowledge`] (the old bot keeps serving) when the new knowledge base has
     /// errors; [`Error::Config`] when the service has no reload source; [`Error::Busy`]
-    /// when a reload is already running; any error of the source.
+    /// when a reload is already running, or when this one did not finish within its time
+    /// limit ([`ServiceBuilder::reload_timeout`]: the build is abandoned — it finishes in
+    /// the background and its bot is dropped — and the lock is freed); [`Error::Index`]
+    /// when the source panicked; any error of the source.
     pub fn reload(&self) -> Result<ReloadReport> {
         let Some(source) = &self.source else {
             return Err(Error::Config(
@@ -277,8 +294,27 @@ impl Service {
             Error::Busy("a reload is already running; try again when it has finished".into())
         })?;
         let start = Instant::now();
-        let bot = source()?;
-        Ok(self.swap_in(bot, start))
+        let (tx, rx) = std::sync::mpsc::channel();
+        let source = Arc::clone(source);
+        std::thread::Builder::new()
+            .name("wenda-reload".into())
+            .spawn(move || {
+                let _ignored = tx.send(source());
+            })
+            .map_err(|e| Error::io("<reload thread>", e))?;
+        match rx.recv_timeout(self.reload_timeout) {
+            Ok(bot) => Ok(self.swap_in(bot?, start)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::Busy(format!(
+                "the reload did not finish within {} s and was abandoned; the previous \
+                 knowledge base keeps serving",
+                self.reload_timeout.as_secs_f64()
+            ))),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::Index(
+                "the reload failed: building the new bot panicked; the previous knowledge \
+                 base keeps serving"
+                    .into(),
+            )),
+        }
     }
 
     /// Swaps in a bot made elsewhere.

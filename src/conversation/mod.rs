@@ -93,6 +93,31 @@ impl ConversationState {
         self.customer = customer;
     }
 
+    /// Bytes of text the state holds (messages, replies, suggestions): about its memory.
+    pub fn text_bytes(&self) -> usize {
+        let turns: usize = self
+            .transcript
+            .iter()
+            .map(|t| {
+                64 + t.reply_id.len()
+                    + t.customer.len()
+                    + t.bot.len()
+                    + t.decision.len()
+                    + t.entry_id.as_ref().map_or(0, String::len)
+            })
+            .sum();
+        let suggestions: usize = self
+            .shown
+            .iter()
+            .chain(&self.alternatives)
+            .chain(&self.answered)
+            .map(|s| 32 + s.entry_id.len() + s.question.len())
+            .sum();
+        let customer = self.customer.id.as_ref().map_or(0, String::len)
+            + self.customer.tier.as_ref().map_or(0, String::len);
+        256 + customer + turns + suggestions
+    }
+
     /// The transcript, oldest first (at most [`MAX_TRANSCRIPT`] turns).
     pub fn transcript(&self) -> &[Turn] {
         &self.transcript
