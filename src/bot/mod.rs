@@ -33,12 +33,12 @@ pub(crate) const REPLY_CANDIDATES: usize = 5;
 /// cap bounds the cost of a pasted essay.
 pub const MAX_QUERY_CHARS: usize = 300;
 
-/// Characters of a message read at all (2,000): a longer message is cut here before
+/// Characters of a message read at all (10,000): a longer message is cut here before
 /// anything else (normalising, the trigger search, the reply's `query`, a conversation's
 /// transcript, the log), and the reply says so in [`Reply::truncated_from`]. This bounds
-/// the time and memory one message can cost: a 10 MB paste is read as its first 2,000
+/// the time and memory one message can cost: a 10 MB paste is read as its first 10,000
 /// characters.
-pub const MAX_MESSAGE_CHARS: usize = 2000;
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
 
 /// `message` cut to [`MAX_MESSAGE_CHARS`], and its length in characters when it was cut.
 pub fn cut_message(message: &str) -> (&str, Option<usize>) {

@@ -202,7 +202,7 @@ pub struct Reply {
     /// In a conversation: how the message was read when not on its own words alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Context>,
-    /// When the message was longer than `wenda::MAX_MESSAGE_CHARS` (2,000) characters: its
+    /// When the message was longer than `wenda::MAX_MESSAGE_CHARS` (10,000) characters: its
     /// length as received, in characters (`query` and matching used only its start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated_from: Option<usize>,
