@@ -51,6 +51,7 @@ mod error;
 mod ids;
 pub mod mask;
 mod priority;
+pub mod safe_fs;
 mod serde_sorted;
 mod stable_hash;
 mod stats;
@@ -90,7 +91,9 @@ mod service;
 #[cfg(feature = "serve")]
 pub mod http;
 
-pub use bot::{AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, Progress};
+pub use bot::{
+    AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, MAX_MESSAGE_CHARS, Progress,
+};
 pub use config::Config;
 pub use conversation::{Conversation, ConversationState, ConversationStore};
 pub use error::{Error, Problem, Problems, Result, Severity};

@@ -2,8 +2,9 @@
 //! feedback on it — so curators can see what went unanswered.
 //!
 //! Events are built with [`LogEvent::reply`] and [`LogEvent::feedback`], which mask
-//! personal data ([`mask_pii`]) in every free-text field *before*
-//! any [`QueryLog`] sees them. [`JsonlLog`] appends one JSON object per line to a file:
+//! personal data in every field a customer or a caller can fill *before* any [`QueryLog`]
+//! sees them: [`mask_pii`] on free text (question, what it was read as, comment) and
+//! [`mask_id`] on ids and labels (reply, conversation and customer ids, tier). [`JsonlLog`] appends one JSON object per line to a file:
 //!
 //! ```json
 //! {"event":"reply","ts_ms":1767225600000,"reply_id":"r-3f9a1c02b7d4-1a","conversation_id":"c-3f9a1c02b7d4-19","channel":"web","question":"我手机[mobile]怎么改绑","decision":"answer","entry_id":"account-change-phone","confidence":0.83,"top":[{"entry_id":"account-change-phone","confidence":0.83}]}
@@ -25,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::ids::now_ms;
 use crate::knowledge::Channel;
-use crate::mask::mask_pii;
+use crate::mask::{mask_id, mask_pii};
 use crate::priority::Priority;
 use crate::reply::{Customer, Decision, HandoffReason, Reply};
 
@@ -49,15 +50,16 @@ pub enum LogEvent {
     Reply {
         /// Milliseconds since the Unix epoch.
         ts_ms: u64,
-        /// The reply's id.
+        /// The reply's id (masked if it carries personal data).
         reply_id: String,
-        /// The conversation, when the message was part of one.
+        /// The conversation, when the message was part of one (masked if it carries
+        /// personal data).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation_id: Option<String>,
         /// The customer's id (masked).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         customer_id: Option<String>,
-        /// The customer's tier.
+        /// The customer's tier (masked if it carries personal data).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tier: Option<String>,
         /// The channel.
@@ -91,7 +93,7 @@ pub enum LogEvent {
     Feedback {
         /// Milliseconds since the Unix epoch.
         ts_ms: u64,
-        /// The reply the feedback is about.
+        /// The reply the feedback is about (masked if it carries personal data).
         reply_id: String,
         /// Whether it helped.
         helpful: bool,
@@ -114,10 +116,10 @@ impl LogEvent {
         };
         LogEvent::Reply {
             ts_ms: now_ms(),
-            reply_id: reply.id.clone(),
-            conversation_id: conversation_id.map(str::to_string),
-            customer_id: customer.id.as_deref().map(|c| mask_pii(c).into_owned()),
-            tier: customer.tier.clone(),
+            reply_id: mask_id(&reply.id).into_owned(),
+            conversation_id: conversation_id.map(|c| mask_id(c).into_owned()),
+            customer_id: customer.id.as_deref().map(|c| mask_id(c).into_owned()),
+            tier: customer.tier.as_deref().map(|t| mask_id(t).into_owned()),
             channel: customer.channel,
             question: mask_pii(&reply.query).into_owned(),
             read_as: reply
@@ -146,7 +148,7 @@ impl LogEvent {
     pub fn feedback(reply_id: &str, helpful: bool, comment: Option<&str>) -> Self {
         LogEvent::Feedback {
             ts_ms: now_ms(),
-            reply_id: reply_id.to_string(),
+            reply_id: mask_id(reply_id).into_owned(),
             helpful,
             comment: comment.map(|c| mask_pii(c).into_owned()),
         }

@@ -6,7 +6,9 @@
 //! finishes on the bot it started with. [`Service::reload`] *produces a new bot first*
 //! (from the reload source: the knowledge directory, or any closure) and only then swaps
 //! it in; a knowledge base that fails validation is refused and the old bot keeps
-//! serving. Reloads run one at a time.
+//! serving. Reloads run one at a time. The turns of one conversation are serialised
+//! (load, ask, save under a per-conversation lock), so concurrent messages of one
+//! conversation are all kept.
 //!
 //! ```
 //! use wenda::{Bot, KnowledgeBase, Service, conversation::Customer};
@@ -23,7 +25,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use serde::Serialize;
@@ -36,7 +38,10 @@ use crate::knowledge::KnowledgeBase;
 use crate::querylog::{LogEvent, QueryLog, Recorder};
 use crate::reply::{Customer, Reply};
 
-type Source = Box<dyn Fn() -> Result<Bot> + Send + Sync>;
+type Source = Arc<dyn Fn() -> Result<Bot> + Send + Sync>;
+
+/// Default time limit of one reload (10 minutes); see [`ServiceBuilder::reload_timeout`].
+pub const RELOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Longest reply id accepted by [`Service::feedback`].
 const MAX_REPLY_ID: usize = 128;
@@ -64,12 +69,19 @@ impl ReplyBook {
     }
 }
 
+/// Locks that serialise the turns of one conversation (by a hash of its id), so that two
+/// messages of one conversation arriving together do not both load the same state and
+/// lose one turn when they save. A fixed number of stripes: memory does not grow with the
+/// number of conversations, and conversations sharing a stripe only wait for each other.
+const TURN_LOCKS: usize = 256;
+
 /// Builds a [`Service`].
 pub struct ServiceBuilder {
     bot: Arc<Bot>,
     source: Option<Source>,
     store: Option<Arc<dyn ConversationStore>>,
     log: Option<Arc<dyn QueryLog>>,
+    reload_timeout: Duration,
 }
 
 impl ServiceBuilder {
@@ -82,7 +94,14 @@ impl ServiceBuilder {
     /// Reloads call `source` to produce the new bot (for example one that opens an index
     /// built elsewhere).
     pub fn reload_with(mut self, source: impl Fn() -> Result<Bot> + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// A reload that has not produced its bot after `limit` fails (the old bot keeps
+    /// serving and the next reload may start); default [`RELOAD_TIMEOUT`].
+    pub fn reload_timeout(mut self, limit: Duration) -> Self {
+        self.reload_timeout = limit;
         self
     }
 
@@ -104,7 +123,9 @@ impl ServiceBuilder {
         Service {
             bot: ArcSwap::new(self.bot),
             source: self.source,
+            reload_timeout: self.reload_timeout,
             reloading: Mutex::new(()),
+            turn_locks: (0..TURN_LOCKS).map(|_| Mutex::new(())).collect(),
             store: self
                 .store
                 .unwrap_or_else(|| Arc::new(MemoryStore::default())),
@@ -167,7 +188,9 @@ pub struct Status {
 pub struct Service {
     bot: ArcSwap<Bot>,
     source: Option<Source>,
+    reload_timeout: Duration,
     reloading: Mutex<()>,
+    turn_locks: Box<[Mutex<()>]>,
     store: Arc<dyn ConversationStore>,
     recorder: Recorder,
     generation: AtomicU64,
@@ -194,6 +217,7 @@ impl Service {
             source: None,
             store: None,
             log: None,
+            reload_timeout: RELOAD_TIMEOUT,
         }
     }
 
@@ -214,6 +238,10 @@ impl Service {
                 (state.ask(&bot, message), customer.clone())
             }
             Some(id) => {
+                // One turn of a conversation at a time in this service: load, ask and save
+                // under the conversation's lock (services sharing a store across processes
+                // need the store's own locking).
+                let _turn = self.turn_lock(id);
                 let mut state = match self.store.load(id) {
                     Ok(found) => found.unwrap_or_default(),
                     Err(_) => {
@@ -237,6 +265,16 @@ impl Service {
         self.recorder
             .record(&LogEvent::reply(&reply, conversation_id, &customer));
         reply
+    }
+
+    fn turn_lock(&self, id: &str) -> std::sync::MutexGuard<'_, ()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(id);
+        // TURN_LOCKS stripes, so the index is always in range.
+        let stripe = (hash % TURN_LOCKS as u64) as usize;
+        self.turn_locks[stripe]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The state of conversation `id` (transcript, customer), if it is held.
@@ -297,7 +335,10 @@ impl Service {
     /// # Errors
     /// [`Error::Knowledge`] (the old bot keeps serving) when the new knowledge base has
     /// errors; [`Error::Config`] when the service has no reload source; [`Error::Busy`]
-    /// when a reload is already running; any error of the source.
+    /// when a reload is already running, or when this one did not finish within its time
+    /// limit ([`ServiceBuilder::reload_timeout`]: the build is abandoned — it finishes in
+    /// the background and its bot is dropped — and the lock is freed); [`Error::Index`]
+    /// when the source panicked; any error of the source.
     pub fn reload(&self) -> Result<ReloadReport> {
         let Some(source) = &self.source else {
             return Err(Error::Config(
@@ -308,8 +349,27 @@ impl Service {
             Error::Busy("a reload is already running; try again when it has finished".into())
         })?;
         let start = Instant::now();
-        let bot = source()?;
-        Ok(self.swap_in(bot, start))
+        let (tx, rx) = std::sync::mpsc::channel();
+        let source = Arc::clone(source);
+        std::thread::Builder::new()
+            .name("wenda-reload".into())
+            .spawn(move || {
+                let _ignored = tx.send(source());
+            })
+            .map_err(|e| Error::io("<reload thread>", e))?;
+        match rx.recv_timeout(self.reload_timeout) {
+            Ok(bot) => Ok(self.swap_in(bot?, start)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::Busy(format!(
+                "the reload did not finish within {} s and was abandoned; the previous \
+                 knowledge base keeps serving",
+                self.reload_timeout.as_secs_f64()
+            ))),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::Index(
+                "the reload failed: building the new bot panicked; the previous knowledge \
+                 base keeps serving"
+                    .into(),
+            )),
+        }
     }
 
     /// Swaps in a bot made elsewhere.

@@ -33,6 +33,22 @@ pub(crate) const REPLY_CANDIDATES: usize = 5;
 /// cap bounds the cost of a pasted essay.
 pub const MAX_QUERY_CHARS: usize = 300;
 
+/// Characters of a message read at all (10,000): a longer message is cut here before
+/// anything else (normalising, the trigger search, the reply's `query`, a conversation's
+/// transcript, the log), and the reply says so in [`Reply::truncated_from`]. This bounds
+/// the time and memory one message can cost: a 10 MB paste is read as its first 10,000
+/// characters.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`], and its length in characters when it was cut.
+pub fn cut_message(message: &str) -> (&str, Option<usize>) {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        // Counting the rest is linear and allocation-free.
+        Some((cut, _)) => (&message[..cut], Some(message.chars().count())),
+        None => (message, None),
+    }
+}
+
 fn elapsed_us(start: Instant) -> u64 {
     start.elapsed().as_micros().min(u64::MAX as u128) as u64
 }
@@ -227,6 +243,7 @@ impl Bot {
             .map(|i| Holdout::Entry(i as u32))
             .unwrap_or(Holdout::None);
         let start = Instant::now();
+        let (question, truncated_from) = cut_message(question);
         let head = question
             .char_indices()
             .nth(MAX_QUERY_CHARS)
@@ -280,6 +297,7 @@ impl Bot {
             handoff: None,
             context: None,
             status: ConversationStatus::Open,
+            truncated_from,
         }
     }
 

@@ -28,6 +28,7 @@ use crate::index::{Corpus, LexicalIndex, VectorIndex};
 use crate::knowledge::{KnowledgeBase, StoredOwned};
 use crate::model::ConfidenceModel;
 use crate::policy::Policy;
+use crate::safe_fs::read_regular;
 use crate::text::Analyzer;
 
 const KB_FILE: &str = "kb.json";
@@ -171,20 +172,47 @@ impl Bot {
     }
 }
 
+/// The files an index of `manifest`'s kind cannot be opened without; each must be listed
+/// (with its checksum) in the manifest.
+fn required_files(manifest: &Manifest) -> Vec<&'static str> {
+    let mut files = vec![KB_FILE, CORPUS_FILE, MODEL_FILE, VectorIndex::MATRIX_FILE];
+    if manifest.builtin_embedder {
+        files.push(EMBEDDER_FILE);
+    }
+    if manifest.hnsw {
+        files.extend(VectorIndex::GRAPH_FILES);
+    }
+    files
+}
+
 fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
     let (generation, manifest) = store::open_current(dir)?;
+    let lexical_listed = manifest
+        .files
+        .keys()
+        .any(|f| f.starts_with(&format!("{LEXICAL_DIR}/")));
+    let unlisted = required_files(&manifest)
+        .into_iter()
+        .find(|f| !manifest.files.contains_key(*f))
+        .or((!lexical_listed).then_some(LEXICAL_DIR));
+    if let Some(file) = unlisted {
+        return Err(damaged(
+            &generation.join(file),
+            "the manifest does not list this file of the index",
+        ));
+    }
+    // The cheap checks first, so that a damaged index is refused before jieba's
+    // dictionary is loaded.
+    let lexical_dir = generation.join(LEXICAL_DIR);
+    std::panic::catch_unwind(|| LexicalIndex::check(&lexical_dir))
+        .map_err(|_| damaged(&lexical_dir, "the lexical index is malformed"))??;
     let stored: StoredOwned = read_json(&generation.join(KB_FILE))?;
     let kb = KnowledgeBase::from_stored(stored);
     let config = kb.config().clone();
-    // Three independent loads: jieba's dictionary, the vector index (with the HNSW graph,
-    // the slowest), and the corpus with the model.
-    let ((analyzer, vectors), decoded) = rayon::join(
-        || {
-            rayon::join(
-                || Analyzer::new(kb.lexicon()),
-                || VectorIndex::load(&generation, manifest.hnsw, manifest.dimension),
-            )
-        },
+    // Independent loads: the vector index (with the HNSW graph, the slowest), and the
+    // corpus with the model; jieba's dictionary once they have passed their checks.
+    let (vectors, decoded) = rayon::join(
+        || VectorIndex::load(&generation, manifest.hnsw, manifest.dimension),
         || -> Result<_> {
             let corpus: Corpus = read_postcard(&generation.join(CORPUS_FILE))?;
             corpus
@@ -235,7 +263,22 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
             });
         }
     };
-    let lexical = LexicalIndex::open(&analyzer, &generation.join(LEXICAL_DIR))?;
+    let analyzer = Analyzer::new(kb.lexicon());
+    // tantivy panics on some damaged files (a fast field's column); that is an error here.
+    let lexical = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        LexicalIndex::open(&analyzer, &lexical_dir)
+    }))
+    .map_err(|_| damaged(&lexical_dir, "the lexical index is malformed"))??;
+    if lexical.documents() != corpus.variants.len()
+        || lexical
+            .max_variant()
+            .is_some_and(|v| v as usize >= corpus.variants.len())
+    {
+        return Err(damaged(
+            &lexical_dir,
+            "the lexical index's documents do not match the variants",
+        ));
+    }
     let policy = Policy::new(&config, kb.triggers(), kb.smalltalk())?;
     Ok(Bot {
         kb,
@@ -274,11 +317,11 @@ fn write_postcard<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
 }
 
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_regular(path, u64::MAX).map_err(|e| Error::io(path, e))?;
     serde_json::from_slice(&bytes).map_err(|e| damaged(path, &e.to_string()))
 }
 
 fn read_postcard<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_regular(path, u64::MAX).map_err(|e| Error::io(path, e))?;
     postcard::from_bytes(&bytes).map_err(|e| damaged(path, &e.to_string()))
 }

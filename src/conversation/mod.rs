@@ -47,7 +47,7 @@ pub use store::{ConversationStore, MemoryStore};
 /// Defined with the handoff package that carries them (also at the crate root).
 pub use crate::reply::{Customer, Turn};
 
-use crate::bot::{Bot, REPLY_CANDIDATES};
+use crate::bot::{Bot, REPLY_CANDIDATES, cut_message};
 use crate::config::TierPolicy;
 use crate::ids::{now_ms, reply_id};
 use crate::knowledge::{Channel, small_talk_key};
@@ -130,6 +130,31 @@ impl ConversationState {
         self.handed_off.is_some()
     }
 
+    /// Bytes of text the state holds (messages, replies, suggestions): about its memory.
+    pub fn text_bytes(&self) -> usize {
+        let turns: usize = self
+            .transcript
+            .iter()
+            .map(|t| {
+                64 + t.reply_id.len()
+                    + t.customer.len()
+                    + t.bot.len()
+                    + t.decision.len()
+                    + t.entry_id.as_ref().map_or(0, String::len)
+            })
+            .sum();
+        let suggestions: usize = self
+            .shown
+            .iter()
+            .chain(&self.alternatives)
+            .chain(&self.answered)
+            .map(|s| 32 + s.entry_id.len() + s.question.len())
+            .sum();
+        let customer = self.customer.id.as_ref().map_or(0, String::len)
+            + self.customer.tier.as_ref().map_or(0, String::len);
+        256 + customer + turns + suggestions
+    }
+
     /// The transcript, oldest first (at most [`MAX_TRANSCRIPT`] turns).
     pub fn transcript(&self) -> &[Turn] {
         &self.transcript
@@ -143,6 +168,8 @@ impl ConversationState {
     /// Replies to `message` with `bot`, updating the state.
     pub fn ask(&mut self, bot: &Bot, message: &str) -> Reply {
         let start = std::time::Instant::now();
+        // A long message is cut before it is read or kept in the transcript.
+        let (message, truncated_from) = cut_message(message);
         let policy = bot.config().tier_policy(self.customer.tier.as_deref());
         let channel = self.customer.channel;
         let mut rejected_turn = false;
@@ -221,6 +248,7 @@ impl ConversationState {
             reply.status = ConversationStatus::HandedOff;
         }
         reply.elapsed_us = start.elapsed().as_micros().min(u64::MAX as u128) as u64;
+        reply.truncated_from = truncated_from;
         reply
     }
 
@@ -418,6 +446,7 @@ fn bare_reply(message: &str, decision: Decision) -> Reply {
         context: None,
         text: String::new(),
         status: ConversationStatus::Open,
+        truncated_from: None,
     }
 }
 

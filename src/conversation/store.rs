@@ -11,8 +11,8 @@ use super::ConversationState;
 /// with several replicas implements this over a shared store (Redis, a database) — the
 /// state is serde-serializable.
 ///
-/// Two messages of one conversation handled at the same time both start from the same
-/// state and the later save wins; chat frontends send one message at a time per customer.
+/// A [`Service`](https://docs.rs/wenda/latest/wenda/struct.Service.html) serialises the messages of one conversation
+/// within its process; replicas sharing a store must lock in the store to do the same.
 pub trait ConversationStore: Send + Sync {
     /// The state of conversation `id`, if there is one.
     fn load(&self, id: &str) -> std::io::Result<Option<ConversationState>>;
@@ -24,14 +24,34 @@ pub trait ConversationStore: Send + Sync {
     }
 }
 
+/// Default cap on the text of all conversations a [`MemoryStore`] holds (256 MiB).
+pub const MAX_STORE_BYTES: usize = 256 << 20;
+
 /// Conversation states in memory, forgotten after `idle` without a message (default 30
-/// minutes) and capped at `capacity` conversations (default 100,000; the longest idle
-/// go first).
+/// minutes) and capped at `capacity` conversations (default 100,000) and at
+/// [`MAX_STORE_BYTES`] of their text (transcripts, suggestions) in all: the longest idle
+/// go first.
 #[derive(Debug)]
 pub struct MemoryStore {
-    inner: Mutex<HashMap<String, (ConversationState, Instant)>>,
+    inner: Mutex<Held>,
     idle: Duration,
     capacity: usize,
+    max_bytes: usize,
+}
+
+/// The states, when each was saved and its size; and the sizes' sum.
+#[derive(Debug, Default)]
+struct Held {
+    states: HashMap<String, (ConversationState, Instant, usize)>,
+    bytes: usize,
+}
+
+impl Held {
+    fn remove(&mut self, id: &str) {
+        if let Some((_, _, size)) = self.states.remove(id) {
+            self.bytes -= size;
+        }
+    }
 }
 
 impl Default for MemoryStore {
@@ -44,13 +64,26 @@ impl MemoryStore {
     /// A store forgetting conversations idle for `idle`, holding at most `capacity`.
     pub fn new(idle: Duration, capacity: usize) -> Self {
         MemoryStore {
-            inner: Mutex::new(HashMap::new()),
+            inner: Mutex::new(Held::default()),
             idle,
             capacity: capacity.max(1),
+            max_bytes: MAX_STORE_BYTES,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (ConversationState, Instant)>> {
+    /// Caps the text held in all conversations at `max_bytes` (default
+    /// [`MAX_STORE_BYTES`]).
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes.max(1);
+        self
+    }
+
+    /// Bytes of text held in all conversations (approximately their memory).
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -59,34 +92,56 @@ impl MemoryStore {
 
 impl ConversationStore for MemoryStore {
     fn load(&self, id: &str) -> std::io::Result<Option<ConversationState>> {
-        let map = self.lock();
-        Ok(map
+        let held = self.lock();
+        Ok(held
+            .states
             .get(id)
-            .filter(|(_, at)| at.elapsed() < self.idle)
-            .map(|(s, _)| s.clone()))
+            .filter(|(_, at, _)| at.elapsed() < self.idle)
+            .map(|(s, _, _)| s.clone()))
     }
 
     fn save(&self, id: &str, state: &ConversationState) -> std::io::Result<()> {
-        let mut map = self.lock();
+        let mut held = self.lock();
         let now = Instant::now();
-        if !map.contains_key(id) && map.len() >= self.capacity {
-            map.retain(|_, (_, at)| now.duration_since(*at) < self.idle);
-            if map.len() >= self.capacity {
-                // Still full: drop the longest idle tenth.
-                let mut ages: Vec<(Instant, String)> =
-                    map.iter().map(|(k, (_, at))| (*at, k.clone())).collect();
+        let size = id.len() + state.text_bytes();
+        held.remove(id);
+        let full = |h: &Held| h.states.len() >= self.capacity || h.bytes + size > self.max_bytes;
+        if full(&held) {
+            let idle = self.idle;
+            let expired: Vec<String> = held
+                .states
+                .iter()
+                .filter(|(_, (_, at, _))| now.duration_since(*at) >= idle)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in expired {
+                held.remove(&k);
+            }
+            if full(&held) {
+                // Still full: drop the longest idle, a tenth at least, until it fits.
+                let mut ages: Vec<(Instant, String)> = held
+                    .states
+                    .iter()
+                    .map(|(k, (_, at, _))| (*at, k.clone()))
+                    .collect();
                 ages.sort();
-                for (_, k) in ages.into_iter().take(self.capacity.div_ceil(10)) {
-                    map.remove(&k);
+                let tenth = self.capacity.div_ceil(10);
+                for (n, (_, k)) in ages.into_iter().enumerate() {
+                    if n >= tenth && !full(&held) {
+                        break;
+                    }
+                    held.remove(&k);
                 }
             }
         }
-        map.insert(id.to_string(), (state.clone(), now));
+        held.bytes += size;
+        held.states
+            .insert(id.to_string(), (state.clone(), now, size));
         Ok(())
     }
 
     fn count(&self) -> Option<usize> {
-        Some(self.lock().len())
+        Some(self.lock().states.len())
     }
 }
 
@@ -107,5 +162,21 @@ mod tests {
         let gone = MemoryStore::new(Duration::ZERO, 10);
         gone.save("a", &ConversationState::default()).unwrap();
         assert!(gone.load("a").unwrap().is_none());
+    }
+
+    #[test]
+    fn the_text_held_is_capped() {
+        let state = ConversationState::new(crate::reply::Customer {
+            id: Some("x".repeat(10_000)),
+            ..Default::default()
+        });
+        let size = state.text_bytes();
+        let store = MemoryStore::new(Duration::from_secs(60), 1000).with_max_bytes(size * 5);
+        for i in 0..40 {
+            store.save(&format!("c{i}"), &state).unwrap();
+            assert!(store.bytes() <= size * 5 + 8, "{}", store.bytes());
+        }
+        assert!(store.load("c39").unwrap().is_some());
+        assert!(store.count().unwrap() <= 5);
     }
 }

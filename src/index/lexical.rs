@@ -173,8 +173,31 @@ impl LexicalIndex {
         let mmap = MmapDirectory::open(dir)
             .map_err(|e| Error::Index(format!("{}: {e}", dir.display())))?;
         let index = Index::open(mmap)?;
+        Self::check_files(&index, dir)?;
         register_tokenizers(&index, analyzer);
         Self::from_index(&index, Storage::Disk(dir.to_path_buf()))
+    }
+
+    /// Checks the lexical index in `dir` without opening it for searching: tantivy's own
+    /// checksum of every file (a damaged posting or fast-field file makes tantivy panic on
+    /// a search, not on opening).
+    pub fn check(dir: &Path) -> Result<()> {
+        let mmap = MmapDirectory::open(dir)
+            .map_err(|e| Error::Index(format!("{}: {e}", dir.display())))?;
+        let index = Index::open(mmap)?;
+        Self::check_files(&index, dir)
+    }
+
+    fn check_files(index: &Index, dir: &Path) -> Result<()> {
+        let damaged = index.validate_checksum()?;
+        match damaged.iter().next() {
+            None => Ok(()),
+            Some(file) => Err(Error::Index(format!(
+                "{}: the lexical index file {} is damaged",
+                dir.display(),
+                file.display()
+            ))),
+        }
     }
 
     /// Writes the index's files into `dir` (which must exist).
@@ -224,6 +247,16 @@ impl LexicalIndex {
             grams,
             doc_variants,
         })
+    }
+
+    /// Number of documents (one per variant).
+    pub fn documents(&self) -> usize {
+        self.doc_variants.iter().map(Vec::len).sum()
+    }
+
+    /// The largest variant id of a document, if there are any.
+    pub fn max_variant(&self) -> Option<VariantId> {
+        self.doc_variants.iter().flatten().copied().max()
     }
 
     /// The `limit` best variants for an analyzed question, with their BM25 scores, best

@@ -2,6 +2,7 @@
 //! re-score candidates exactly.
 
 mod corpus;
+mod hnsw_check;
 mod lexical;
 mod sparse;
 pub(crate) mod store;

@@ -5,7 +5,8 @@
 //! DIR/gen-<stamp>/            one complete index
 //!     manifest.json           format version, knowledge-base hash, checksums of every file
 //!     …                       the files the bot writes (see `bot::persist`)
-//! DIR/tmp-<stamp>/            a build in progress (never read)
+//! DIR/tmp-<stamp>-<pid>/      a build in progress (never read); one whose process is
+//!                             gone is removed by the next build
 //! ```
 //!
 //! A build writes a whole generation into `tmp-…`, syncs it, renames it to `gen-…`, and only
@@ -25,6 +26,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::safe_fs::{check_regular, read_regular};
 
 /// Version of the on-disk layout; bumped whenever a file changes meaning.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -32,6 +34,8 @@ const CURRENT: &str = "CURRENT";
 const MANIFEST: &str = "manifest.json";
 const GEN_PREFIX: &str = "gen-";
 const TMP_PREFIX: &str = "tmp-";
+/// Largest manifest read (it lists a few dozen files).
+const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 /// A `tmp-…` directory older than this is a crashed build and may be removed.
 const STALE_TMP: Duration = Duration::from_secs(3600);
 
@@ -92,6 +96,8 @@ pub(crate) fn write_generation(
     fill: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<PathBuf> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    // A killed build's folder goes now, not an hour later.
+    remove_stale_tmp(dir);
     let stamp = stamp();
     let tmp = dir.join(format!("{TMP_PREFIX}{stamp}"));
     fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -131,6 +137,15 @@ pub(crate) fn open_current(dir: &Path) -> Result<(PathBuf, Manifest)> {
     let manifest = read_manifest(&generation)?;
     check_format(&generation, &manifest)?;
     let found = checksums(&generation)?;
+    // The manifest lists every file of the generation: one it leaves out would be read
+    // unchecked (a manifest with `"files": {}` would check nothing).
+    if let Some(name) = found.keys().find(|n| !manifest.files.contains_key(*n)) {
+        return Err(Error::Index(format!(
+            "{}: the manifest does not list this file, so it cannot be checked; rebuild the \
+             index with `wenda build`",
+            generation.join(name).display()
+        )));
+    }
     for (name, want) in &manifest.files {
         match found.get(name) {
             None => {
@@ -195,7 +210,7 @@ fn current_generation(dir: &Path) -> Result<PathBuf> {
 
 fn read_manifest(generation: &Path) -> Result<Manifest> {
     let path = generation.join(MANIFEST);
-    let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = read_regular(&path, MAX_MANIFEST_BYTES).map_err(|e| Error::io(&path, e))?;
     // Read the version first, so that a manifest of another layout gets the right message.
     #[derive(Deserialize)]
     struct Version {
@@ -277,6 +292,8 @@ fn checksums(root: &Path) -> Result<BTreeMap<String, FileSum>> {
 }
 
 fn file_sum(path: &Path) -> Result<FileSum> {
+    // A FIFO or a device in the generation would block or never end.
+    check_regular(path, u64::MAX).map_err(|e| Error::io(path, e))?;
     let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut hasher = crc32fast::Hasher::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -323,6 +340,43 @@ fn stamp() -> String {
     )
 }
 
+/// Whether `entry` is a `tmp-…` build folder left by a build that is no longer running:
+/// its writer's process (the pid ends the name) is gone, or, where that cannot be told,
+/// it is older than an hour. A folder of this process, or of a live one, is another
+/// build in progress and is kept.
+fn is_stale_tmp(entry: &fs::DirEntry) -> bool {
+    let name = entry.file_name().to_string_lossy().into_owned();
+    let Some(stamp) = name.strip_prefix(TMP_PREFIX) else {
+        return false;
+    };
+    let pid = stamp.rsplit('-').next().and_then(|p| p.parse::<u32>().ok());
+    if let Some(pid) = pid
+        && pid != std::process::id()
+        && Path::new("/proc/self").exists()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+    {
+        return true;
+    }
+    entry
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > STALE_TMP)
+}
+
+/// Removes the `tmp-…` folders of crashed builds in `dir` (see [`is_stale_tmp`]).
+fn remove_stale_tmp(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if is_stale_tmp(&entry) {
+            let _ignored = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Removes generations other than `keep` and the one just before it, and crashed builds.
 /// Best effort: a generation another process is still reading stays readable on Unix, and
 /// anything that cannot be removed is left for the next build.
@@ -336,16 +390,8 @@ fn remove_old_generations(dir: &Path, keep: &Path) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with(GEN_PREFIX) && path != keep {
             generations.push(path);
-        } else if name.starts_with(TMP_PREFIX) {
-            let old = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > STALE_TMP);
-            if old {
-                let _ignored = fs::remove_dir_all(&path);
-            }
+        } else if is_stale_tmp(&entry) {
+            let _ignored = fs::remove_dir_all(&path);
         }
     }
     generations.sort();
@@ -393,6 +439,28 @@ mod tests {
         assert_eq!(m.files["sub/a.bin"].bytes, 10);
         assert!(written[1].exists(), "the previous generation is kept");
         assert!(!written[0].exists(), "older generations are removed");
+        Ok(())
+    }
+
+    #[test]
+    fn a_crashed_builds_folder_goes_and_a_running_ones_stays() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tmp", e))?;
+        // No process has pid 4,000,000,000 (Linux caps pids at 2^22).
+        let crashed = dir.path().join("tmp-17000000000000000000-4000000000");
+        let running = dir
+            .path()
+            .join(format!("tmp-17000000000000000000-{}", std::process::id()));
+        for d in [&crashed, &running] {
+            fs::create_dir(d).map_err(|e| Error::io(d, e))?;
+            write_synced(&d.join("a.bin"), &[0; 100])?;
+        }
+        write_generation(dir.path(), manifest(), |d| {
+            write_synced(&d.join("a.bin"), b"x")
+        })?;
+        if Path::new("/proc/self").exists() {
+            assert!(!crashed.exists(), "a crashed build's folder is removed");
+        }
+        assert!(running.exists(), "a live process's build is kept");
         Ok(())
     }
 

@@ -13,9 +13,11 @@ use ndarray::{Array2, ArrayView1};
 use rayon::prelude::*;
 
 use super::corpus::VariantId;
+use super::hnsw_check::{Expected, check_dump};
 use super::store::write_synced;
 use crate::config::VectorSearch;
 use crate::error::{Error, Result};
+use crate::safe_fs::read_regular;
 
 /// File of the vector matrix in a saved index.
 const MATRIX_FILE: &str = "vectors.f32";
@@ -142,6 +144,11 @@ impl VectorIndex {
         VectorIndex { vectors, hnsw }
     }
 
+    /// File of the vector matrix in a saved index.
+    pub const MATRIX_FILE: &'static str = MATRIX_FILE;
+    /// hnsw_rs's two files in a saved index, when a graph was built.
+    pub const GRAPH_FILES: [&'static str; 2] = ["hnsw.hnsw.graph", "hnsw.hnsw.data"];
+
     /// Number of vectors and their width.
     pub fn shape(&self) -> (usize, usize) {
         (self.vectors.nrows(), self.vectors.ncols())
@@ -176,7 +183,7 @@ impl VectorIndex {
     /// Files are expected to have passed the manifest's checksums already.
     pub fn load(dir: &Path, hnsw: bool, dimension: usize) -> Result<Self> {
         let path = dir.join(MATRIX_FILE);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = read_regular(&path, u64::MAX).map_err(|e| Error::io(&path, e))?;
         let damaged = |what: &str| Error::Index(format!("{}: {what}", path.display()));
         let header = bytes
             .get(..24)
@@ -203,10 +210,22 @@ impl VectorIndex {
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
+        // Every row is unit length, or zero (a variant with no embedding).
+        if let Some(row) = values.chunks(cols.max(1)).position(|row| {
+            let norm: f32 = row.iter().map(|x| x * x).sum();
+            !(norm.is_finite() && (norm == 0.0 || (norm - 1.0).abs() < 1e-3))
+        }) {
+            return Err(damaged(&format!("vector {row} is not of unit length")));
+        }
         let vectors =
             Array2::from_shape_vec((rows, cols), values).map_err(|e| damaged(&e.to_string()))?;
         let hnsw = if hnsw {
-            Some(HnswGraph::Loaded(load_graph(dir)?))
+            let nonzero = vectors
+                .rows()
+                .into_iter()
+                .filter(|r| r.iter().any(|&x| x != 0.0))
+                .count();
+            Some(HnswGraph::Loaded(load_graph(dir, rows, nonzero, cols)?))
         } else {
             None
         };
@@ -283,15 +302,39 @@ impl VectorIndex {
 /// Loads hnsw_rs's dump. hnsw_rs asserts and unwraps on malformed files; the manifest's
 /// checksums keep damaged files away from it, and a panic that still happens is turned
 /// into an error here.
-fn load_graph(dir: &Path) -> Result<LoadedGraph> {
-    for suffix in ["graph", "data"] {
-        let file = dir.join(format!("{GRAPH_BASENAME}.hnsw.{suffix}"));
-        if !file.is_file() {
-            return Err(Error::Index(format!(
-                "{}: the HNSW graph file is missing; rebuild the index",
-                file.display()
-            )));
+fn load_graph(dir: &Path, rows: usize, points: usize, dimension: usize) -> Result<LoadedGraph> {
+    let mut files = Vec::new();
+    for name in VectorIndex::GRAPH_FILES {
+        let file = dir.join(name);
+        match read_regular(&file, u64::MAX) {
+            Ok(bytes) => files.push(bytes),
+            Err(e) => {
+                return Err(Error::Index(format!(
+                    "{}: cannot read the HNSW graph file ({e}); rebuild the index",
+                    file.display()
+                )));
+            }
         }
+    }
+    // hnsw_rs trusts every size in its files (a flipped byte made it allocate 369 GB and
+    // abort): nothing reaches it that does not fit the files' lengths and this index.
+    let expected = Expected {
+        rows,
+        dimension,
+        max_connections: MAX_CONNECTIONS,
+        distance: std::any::type_name::<UnitCosine>(),
+    };
+    check_dump(&files[0], &files[1], &expected).map_err(|why| {
+        Error::Index(format!(
+            "{}: the HNSW graph files are damaged ({why}); rebuild the index",
+            dir.display()
+        ))
+    })?;
+    if points == 0 {
+        return Err(Error::Index(format!(
+            "{}: an HNSW graph for vectors that are all zero; rebuild the index",
+            dir.display()
+        )));
     }
     let io = HnswIo::new(dir, GRAPH_BASENAME);
     let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

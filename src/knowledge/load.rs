@@ -12,6 +12,7 @@ use super::lexicon_files::{parse_dict, parse_stopwords, parse_synonyms};
 use super::settings::{parse_config, parse_smalltalk, parse_triggers};
 use crate::error::{Error, Problem, Result};
 use crate::model::ConfidenceModel;
+use crate::safe_fs::{MAX_KB_FILE_BYTES, check_regular, read_regular};
 
 /// Reserved file names at the top of a knowledge directory.
 pub(crate) const CONFIG_FILE: &str = "wenda.toml";
@@ -119,7 +120,8 @@ fn read_dir_kb(
     }
     let optional = |name: &str, problems: &mut Vec<Problem>| {
         let p = root.join(name);
-        if p.is_file() {
+        // Anything at the name is read (or reported): a FIFO is not skipped silently.
+        if p.symlink_metadata().is_ok() {
             read_text(&p, problems).map(|t| (p, t))
         } else {
             None
@@ -172,7 +174,9 @@ fn read_dir_kb(
 /// The confidence model file `path` names, relative to the knowledge directory `dir`: the
 /// one rule for finding it, used at load and for options set in code.
 pub(crate) fn read_model(dir: &Path, path: &Path) -> Result<ConfidenceModel> {
-    ConfidenceModel::load(dir.join(path))
+    let path = dir.join(path);
+    check_regular(&path, MAX_KB_FILE_BYTES).map_err(|e| Error::io(&path, e))?;
+    ConfidenceModel::load(path)
 }
 
 /// Why a model file could not be used, for a curator.
@@ -208,9 +212,10 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> 
     Ok(())
 }
 
-/// Reads a file's bytes; a failure becomes a problem naming the file.
+/// Reads a file's bytes; a failure becomes a problem naming the file. Only regular files
+/// of at most [`MAX_KB_FILE_BYTES`] are read (see [`read_text`]).
 fn read_bytes(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<u8>> {
-    match fs::read(path) {
+    match read_regular(path, MAX_KB_FILE_BYTES) {
         Ok(bytes) => Some(bytes),
         Err(e) => {
             problems.push(Problem::error(path, format!("cannot read: {e}")));
@@ -220,8 +225,10 @@ fn read_bytes(path: &Path, problems: &mut Vec<Problem>) -> Option<Vec<u8>> {
 }
 
 /// Reads a UTF-8 file; failures become problems naming the file.
+/// Only regular files of at most [`MAX_KB_FILE_BYTES`] are read: a FIFO, a device (a
+/// symlink to `/dev/zero`) or a socket is a problem, not a hang.
 fn read_text(path: &Path, problems: &mut Vec<Problem>) -> Option<String> {
-    match fs::read(path) {
+    match read_regular(path, MAX_KB_FILE_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(text),
             Err(e) => {

@@ -238,6 +238,10 @@ pub struct Reply {
     /// (a single message's `handoff` reply is `handed_off` too).
     #[serde(default)]
     pub status: ConversationStatus,
+    /// When the message was longer than `wenda::MAX_MESSAGE_CHARS` (10,000) characters: its
+    /// length as received, in characters (`query` and matching used only its start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated_from: Option<usize>,
 }
 
 impl Reply {

@@ -46,3 +46,27 @@ fn many_threads_ask_at_once_and_agree_with_one_thread() {
         }
     });
 }
+
+#[test]
+fn twenty_concurrent_turns_of_one_conversation_are_all_kept() {
+    let service =
+        wenda::Service::builder(std::sync::Arc::clone(super::common::fixture_bot_arc())).build();
+    let customer = wenda::Customer::default();
+    std::thread::scope(|s| {
+        for i in 0..20 {
+            let (service, customer) = (&service, &customer);
+            s.spawn(move || {
+                service.ask(
+                    Some("c-same"),
+                    &format!("第{i}个问题：流量怎么查"),
+                    customer,
+                )
+            });
+        }
+    });
+    let state = service
+        .conversation("c-same")
+        .expect("the store answers")
+        .expect("the conversation is held");
+    assert_eq!(state.transcript().len(), 20);
+}

@@ -278,3 +278,21 @@ fn state_survives_serialization() {
     let mut resumed = wenda::Conversation::resume(bot, state);
     assert_eq!(resumed.ask("1").answer_id(), Some(ids[0].as_str()));
 }
+
+#[test]
+fn a_ten_megabyte_message_is_cut_and_says_so() {
+    let bot = super::common::fixture_bot();
+    let long = format!("流量怎么查{}", "啊".repeat(10 << 20));
+    let reply = bot.ask(&long);
+    assert_eq!(reply.truncated_from, Some(long.chars().count()));
+    assert_eq!(reply.query.chars().count(), wenda::MAX_MESSAGE_CHARS);
+    let mut chat = bot.conversation();
+    let reply = chat.ask(&long);
+    assert_eq!(reply.truncated_from, Some(long.chars().count()));
+    assert!(
+        chat.transcript()
+            .iter()
+            .all(|t| t.customer.chars().count() <= wenda::MAX_MESSAGE_CHARS)
+    );
+    assert_eq!(bot.ask("流量怎么查").truncated_from, None);
+}

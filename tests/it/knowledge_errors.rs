@@ -275,3 +275,39 @@ fn an_empty_knowledge_base_is_rejected() {
         "{problems:?}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_in_the_knowledge_base_is_a_named_problem_not_a_hang() {
+    let dir = kb_dir(&[("a.toml", GOOD_TOML)]);
+    let fifo = dir.path().join("pipe.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.csv")).expect("symlink");
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("dict.txt")).expect("symlink");
+    let problems = problems_of(dir.path());
+    let named = |file: &str, what: &str| {
+        problems
+            .iter()
+            .any(|p| p.file.ends_with(file) && p.message.contains(what))
+    };
+    assert!(named("pipe.toml", "FIFO"), "{problems:?}");
+    assert!(named("zero.csv", "a device"), "{problems:?}");
+    assert!(named("dict.txt", "a device"), "{problems:?}");
+
+    // The CLI says so too, and exits.
+    let out = super::common::wenda()
+        .args(["check", "--kb"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success() && text.contains("FIFO"), "{text}");
+}

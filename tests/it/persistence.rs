@@ -302,3 +302,40 @@ fn the_same_knowledge_base_by_another_path_keeps_its_hash() {
     let copy = KnowledgeBase::load(moved.path()).unwrap();
     assert_eq!(copy.content_hash(), absolute.content_hash(), "a moved copy");
 }
+
+#[test]
+fn an_hnsw_rebuild_with_default_options_is_bit_identical() {
+    let kb_path = super::common::fixture_kb_path();
+    let build = || {
+        let kb = KnowledgeBase::load(&kb_path).unwrap();
+        let mut config = kb.config().clone();
+        assert!(!config.retrieval.hnsw_parallel_build, "serial by default");
+        config.retrieval.vector_search = VectorSearch::Hnsw;
+        Bot::build(kb.with_config(config).unwrap()).unwrap()
+    };
+    let (a, b) = (build(), build());
+    assert!(a.uses_hnsw() && b.uses_hnsw());
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (ma, mb) = (a.save(da.path()).unwrap(), b.save(db.path()).unwrap());
+    // tantivy names its segments with random ids; everything else is byte-identical.
+    let own = |m: &wenda::Manifest| -> Vec<(String, wenda::FileSum)> {
+        m.files
+            .iter()
+            .filter(|(name, _)| !name.starts_with("lexical/"))
+            .map(|(name, sum)| (name.clone(), sum.clone()))
+            .collect()
+    };
+    assert_eq!(own(&ma), own(&mb), "the same files, byte for byte");
+    assert!(ma.files.contains_key("hnsw.hnsw.graph"));
+    let questions: Vec<String> = a
+        .knowledge()
+        .entries()
+        .iter()
+        .flat_map(|e| std::iter::once(e.question.clone()).chain(e.similar.iter().cloned()))
+        .collect();
+    for q in &questions {
+        let (x, y) = (a.ask(q), b.ask(q));
+        assert_eq!(x.confidence.to_bits(), y.confidence.to_bits(), "{q}");
+        assert_eq!(x.decision, y.decision, "{q}");
+    }
+}

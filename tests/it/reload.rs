@@ -153,3 +153,29 @@ fn feedback_and_replies_are_logged_masked_and_a_broken_log_fails_nothing() {
     );
     assert_eq!(service.status().log_failures, 1);
 }
+
+#[test]
+fn a_reload_that_hangs_fails_at_its_time_limit_and_frees_the_lock() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (release, hold) = std::sync::mpsc::channel::<()>();
+    let hold = std::sync::Mutex::new(hold);
+    let counted = Arc::clone(&calls);
+    let service = Service::builder(Arc::clone(super::common::fixture_bot_arc()))
+        .reload_with(move || {
+            if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                // The first reload hangs (a stuck disk) until the test lets it go.
+                let _ = hold.lock().map(|h| h.recv());
+            }
+            Err(Error::Config("the second reload ran".into()))
+        })
+        .reload_timeout(std::time::Duration::from_secs(1))
+        .build();
+    let e = service.reload().expect_err("the hung reload fails");
+    assert!(e.to_string().contains("did not finish"), "{e}");
+    assert_eq!(service.status().generation, 1, "the old bot keeps serving");
+    // The lock is free: the next reload runs its source instead of being refused as busy.
+    let e = service.reload().expect_err("the source fails");
+    assert!(matches!(e, Error::Config(_)), "{e}");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    drop(release);
+}

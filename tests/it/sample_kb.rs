@@ -350,6 +350,7 @@ fn very_long_messages_are_matched_on_their_start_and_triggers_seen_anywhere() {
     let long = format!("退保要扣多少手续费{}", "啊".repeat(20_000));
     let r = bot.ask(&long);
     assert_eq!(r.top_id(), Some("surrender-refund-amount"));
+    assert_eq!(r.truncated_from, Some(20_009), "the reply says it was cut");
     let rant = format!("{}我要去银保监会投诉", "你们的服务太差了，".repeat(500));
     assert_eq!(
         bot.ask(&rant).handoff_reason(),

@@ -13,7 +13,8 @@ use super::out::stdout_error;
 use super::render;
 
 /// Hold a conversation: messages read line by line from standard input (Ctrl-D ends).
-/// A line `/new` starts a new conversation.
+/// A line `/new` starts a new conversation. A line that is not valid UTF-8 is reported
+/// (on standard error, and with `--json` as a line `{"error": …, "line": n}`) and skipped.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
@@ -72,8 +73,43 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let mut conversation_id = wenda::conversation_id();
     let mut chat = bot.conversation_with(customer.clone());
     prompt();
-    for line in stdin.lock().lines() {
-        let line = line.map_err(|e| Error::io("<stdin>", e))?;
+    let mut input = stdin.lock();
+    let mut raw = Vec::new();
+    let mut number = 0u64;
+    loop {
+        raw.clear();
+        let read = input
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        if raw.last() == Some(&b'\n') {
+            raw.pop();
+            if raw.last() == Some(&b'\r') {
+                raw.pop();
+            }
+        }
+        // A line that is not UTF-8 is reported and skipped; the conversation goes on.
+        let line = match std::str::from_utf8(&raw) {
+            Ok(line) => line.to_string(),
+            Err(e) => {
+                let problem = format!(
+                    "line {number} is not valid UTF-8 (at byte {}); skipped",
+                    e.valid_up_to()
+                );
+                errln!("warning: {problem}");
+                if args.json {
+                    let value = serde_json::json!({ "error": problem, "line": number });
+                    writeln!(out, "{value}")
+                        .and_then(|()| out.flush())
+                        .map_err(stdout_error)?;
+                }
+                prompt();
+                continue;
+            }
+        };
         if line.trim() == "/new" {
             conversation_id = wenda::conversation_id();
             chat = bot.conversation_with(customer.clone());

@@ -56,6 +56,9 @@ pub struct Args {
     pub threads: Option<usize>,
 }
 
+/// After SIGTERM or Ctrl-C, how long requests in flight may take before the process exits.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub fn run(args: Args) -> Result<ExitCode, Error> {
     if let Some(log) = &args.log {
         check_log_path(&args.kb, log)?;
@@ -149,7 +152,20 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             source
         );
         reload_on_hangup(Arc::clone(&service));
-        serve(listener, router(Arc::clone(&service), options), shutdown_signal())
+        let stop = async {
+            shutdown_signal().await;
+            // Requests in flight get a grace period to finish; one that hangs (a reload
+            // still within its time limit) cannot keep the process alive after SIGTERM.
+            std::thread::spawn(|| {
+                std::thread::sleep(SHUTDOWN_GRACE);
+                errln!(
+                    "wenda serve: requests still running {} s after the stop signal; exiting",
+                    SHUTDOWN_GRACE.as_secs()
+                );
+                std::process::exit(0);
+            });
+        };
+        serve(listener, router(Arc::clone(&service), options), stop)
             .await
             .map_err(|e| Error::io(local.to_string(), e))?;
         errln!("wenda serve: stopped after {} replies", service.status().replies);
