@@ -76,6 +76,11 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
+/// `body` posted as JSON to `url`: the status and the JSON answer.
+fn post_json(agent: &ureq::Agent, url: &str, body: &Value) -> (u16, Value) {
+    post(agent, url, "application/json", &body.to_string())
+}
+
 fn post(agent: &ureq::Agent, url: &str, content_type: &str, body: &str) -> (u16, Value) {
     post_with(agent, url, content_type, body, None)
 }
@@ -268,14 +273,7 @@ fn ask_feedback_health_and_errors_over_http() {
 fn a_conversation_keeps_its_customer_and_stays_handed_off() {
     let server = Server::start();
     let agent = agent();
-    let ask = |body: Value| {
-        post(
-            &agent,
-            &server.url("/ask"),
-            "application/json",
-            &body.to_string(),
-        )
-    };
+    let ask = |body: Value| post_json(&agent, &server.url("/ask"), &body);
     let (status, body) = ask(json!({"message": "怎么交话费", "channel": "sms",
                                     "customer": {"id": "u-7", "tier": "vip"}}));
     assert_eq!(status, 200, "{body}");
@@ -308,14 +306,7 @@ fn a_conversation_keeps_its_customer_and_stays_handed_off() {
 fn every_reply_has_the_customer_text_for_its_channel() {
     let server = Server::start();
     let agent = agent();
-    let ask = |body: Value| {
-        post(
-            &agent,
-            &server.url("/ask"),
-            "application/json",
-            &body.to_string(),
-        )
-    };
+    let ask = |body: Value| post_json(&agent, &server.url("/ask"), &body);
     let (_, web) = ask(json!({"message": "费用怎么算"}));
     assert_eq!(web["decision"]["type"], "clarify", "{web}");
     let first = web["decision"]["suggestions"][0]["question"]
