@@ -130,11 +130,10 @@ fn ask_feedback_health_and_errors_over_http() {
     let json_ct = "application/json";
 
     // A conversation: clarify, then pick by number with the returned conversation id.
-    let (status, body) = post(
+    let (status, body) = post_json(
         &agent,
         &server.url("/ask"),
-        json_ct,
-        &json!({"message": "费用怎么算"}).to_string(),
+        &json!({"message": "费用怎么算"}),
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["decision"]["type"], "clarify", "{body}");
@@ -156,12 +155,10 @@ fn ask_feedback_health_and_errors_over_http() {
     let reply_id = body["id"].as_str().expect("reply id").to_string();
 
     // Handoff with the package for the agent.
-    let (_, body) = post(
+    let (_, body) = post_json(
         &agent,
         &server.url("/ask"),
-        json_ct,
-        &json!({"message": "转人工", "conversation_id": conversation, "customer": {"tier": "vip"}})
-            .to_string(),
+        &json!({"message": "转人工", "conversation_id": conversation, "customer": {"tier": "vip"}}),
     );
     assert_eq!(body["decision"]["reason"], "asked_for_human");
     assert_eq!(body["handoff"]["priority"], "high");
@@ -181,18 +178,16 @@ fn ask_feedback_health_and_errors_over_http() {
     assert_eq!(status, 404);
 
     // Feedback.
-    let (status, body) = post(
+    let (status, body) = post_json(
         &agent,
         &server.url("/feedback"),
-        json_ct,
-        &json!({"reply_id": reply_id, "helpful": true}).to_string(),
+        &json!({"reply_id": reply_id, "helpful": true}),
     );
     assert_eq!((status, body["recorded"].clone()), (200, json!(true)));
-    let (status, body) = post(
+    let (status, body) = post_json(
         &agent,
         &server.url("/feedback"),
-        json_ct,
-        &json!({"reply_id": "", "helpful": true}).to_string(),
+        &json!({"reply_id": "", "helpful": true}),
     );
     assert_eq!(status, 422, "{body}");
 
@@ -260,11 +255,10 @@ fn ask_feedback_health_and_errors_over_http() {
     // A reload whose knowledge base cannot be read is refused; the old bot keeps serving.
     let (status, got) = post(&agent, &server.url("/reload"), json_ct, "");
     assert!(status >= 400, "{got}");
-    let (_, body) = post(
+    let (_, body) = post_json(
         &agent,
         &server.url("/ask"),
-        json_ct,
-        &json!({"message": "怎么交话费"}).to_string(),
+        &json!({"message": "怎么交话费"}),
     );
     assert_eq!(body["decision"]["entry_id"], "bill-pay");
 }
@@ -336,23 +330,19 @@ fn every_reply_has_the_customer_text_for_its_channel() {
 fn feedback_is_for_replies_given_once_each_and_extra_fields_are_ignored() {
     let server = Server::start();
     let agent = agent();
-    let ct = "application/json";
     // A field of the frontend's own is no error.
-    let (status, body) = post(
+    let (status, body) = post_json(
         &agent,
         &server.url("/ask"),
-        ct,
-        &json!({"message": "怎么交话费", "frontend_session": "s-1", "customer": {"id": "u-1", "vip_since": 2020}})
-            .to_string(),
+        &json!({"message": "怎么交话费", "frontend_session": "s-1", "customer": {"id": "u-1", "vip_since": 2020}}),
     );
     assert_eq!(status, 200, "{body}");
     let id = body["id"].as_str().expect("a reply id").to_string();
     let feedback = |reply_id: &str| {
-        post(
+        post_json(
             &agent,
             &server.url("/feedback"),
-            ct,
-            &json!({"reply_id": reply_id, "helpful": true, "widget": "thumbs"}).to_string(),
+            &json!({"reply_id": reply_id, "helpful": true, "widget": "thumbs"}),
         )
     };
     let (status, body) = feedback("r-000000000000-ffff");
