@@ -279,6 +279,8 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
             "the lexical index's documents do not match the variants",
         ));
     }
+    spot_check_vectors(&kb, &analyzer, embedder.as_ref(), &vectors)
+        .map_err(|why| damaged(&generation.join("vectors.f32"), &why))?;
     let policy = Policy::new(&config, kb.triggers(), kb.smalltalk())?;
     Ok(Bot {
         kb,
@@ -291,6 +293,51 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
         model,
         policy,
     })
+}
+
+/// Variants whose stored vector is compared with a fresh embedding at open.
+const SPOT_CHECKS: usize = 16;
+
+/// Embeds a few variants, spread over the index, again and compares them with the stored
+/// vectors: a damaged `vectors.f32` or embedder whose checksums were rewritten to match
+/// (a writer bug, tampering) is refused instead of giving other confidences. Embedding
+/// is deterministic, so the stored and fresh vectors agree to rounding.
+fn spot_check_vectors(
+    kb: &KnowledgeBase,
+    analyzer: &Analyzer,
+    embedder: &dyn Embedder,
+    vectors: &VectorIndex,
+) -> std::result::Result<(), String> {
+    let total = vectors.shape().0;
+    if total == 0 {
+        return Ok(());
+    }
+    let wanted: Vec<usize> = (0..SPOT_CHECKS.min(total))
+        .map(|i| i * total / SPOT_CHECKS.min(total))
+        .collect();
+    let mut next = wanted.iter().peekable();
+    for (v, text) in kb.entries().iter().flat_map(|e| e.variants()).enumerate() {
+        if next.peek() != Some(&&v) {
+            continue;
+        }
+        next.next();
+        let fresh = embedder.embed(&analyzer.analyze(text));
+        let norm: f32 = fresh.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let variant = u32::try_from(v).map_err(|_| "too many variants".to_string())?;
+        let cosine = vectors.cosine(variant, &fresh);
+        // Vectors are unit length, or zero for a question of unknown units only.
+        let expected = if norm > 0.5 { 1.0 } else { 0.0 };
+        if !cosine.is_finite() || (cosine - expected).abs() > 1e-3 {
+            return Err(format!(
+                "the stored vector of question variant {v} (\"{text}\") does not match its \
+                 embedding (cosine {cosine:.4}): the vectors or the embedder are damaged"
+            ));
+        }
+        if next.peek().is_none() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn hash_hex(hash: u64) -> String {

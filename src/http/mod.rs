@@ -30,7 +30,9 @@
 //! `body_too_large`, default 64 KiB), the message (422 `message_too_long`, default 2,000
 //! characters), live conversations per key (429 `too_many_conversations`, default
 //! 10,000), requests per key (429 `rate_limited` with `Retry-After`, default 20 a second
-//! with bursts of 20; `tower_governor`).
+//! with bursts of 20; `tower_governor`). Per connection ([`ConnectionLimits`], applied by
+//! [`serve`] and [`serve_with`]): 10 s to send the headers, 30 s for the body (408
+//! `body_timeout`), 60 s idle, 10,000 connections at once.
 //!
 //! Request bodies may carry fields of the frontend's own: fields wenda does not know are
 //! ignored.
@@ -49,6 +51,7 @@
 //! | 429 | `rate_limited` | more requests than [`HttpOptions::rate_limit`] allows |
 //! | 404 | `not_found` | no such endpoint, an unknown conversation, feedback on a reply id this service did not give ([`Error::NotFound`]) |
 //! | 405 | `method_not_allowed` | wrong method for the endpoint |
+//! | 408 | `body_timeout` | the body did not arrive within [`ConnectionLimits::body_timeout`] |
 //! | 413 | `body_too_large` | the body is above [`HttpOptions::max_body_bytes`] |
 //! | 415 | `unsupported_media_type` | send `Content-Type: application/json` |
 //! | 422 | `invalid_request` | a missing or mistyped field, an unknown channel, a bad reply id ([`Error::InvalidRequest`]) |
@@ -66,7 +69,6 @@
 //! | 500 | `internal` | a file could not be read or written ([`Error::Io`]), or another internal failure |
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,9 +83,11 @@ use tower_governor::GovernorError;
 use tower_governor::governor::GovernorConfigBuilder;
 
 mod access;
+mod conn;
 
 pub use access::{ApiKeys, MIN_KEY_BYTES, Role};
 use access::{Caller, CallerKey, Owners, Refused};
+pub use conn::{ConnectionLimits, serve_with};
 
 use crate::conversation::ConversationState;
 use crate::error::Error;
@@ -728,18 +732,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in flight
-/// finish.
+/// finish: [`serve_with`] with the default [`ConnectionLimits`] (10 s for the headers,
+/// 30 s for the body, 60 s idle, 10,000 connections).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, router, ConnectionLimits::default(), shutdown).await
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.

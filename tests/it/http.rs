@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use wenda::Service;
-use wenda::http::{ApiKeys, HttpOptions, RateLimit, router, serve};
+use wenda::http::{ApiKeys, ConnectionLimits, HttpOptions, RateLimit, router, serve_with};
 
 use super::common::{fixture_bot_arc, fixture_kb_path};
 
-struct Server {
-    addr: SocketAddr,
+pub(super) struct Server {
+    pub(super) addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
@@ -24,6 +24,11 @@ impl Server {
     }
 
     fn start_with(options: HttpOptions) -> Self {
+        Server::start_limited(options, ConnectionLimits::default())
+    }
+
+    /// A server on a loopback port with these options and connection limits.
+    pub(super) fn start_limited(options: HttpOptions, limits: ConnectionLimits) -> Self {
         let service = Arc::new(
             Service::builder(Arc::clone(fixture_bot_arc()))
                 .reload_from_kb(fixture_kb_path().join("does-not-exist"))
@@ -39,7 +44,7 @@ impl Server {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 tx.send(listener.local_addr()?).ok();
-                serve(listener, router(service, options), async {
+                serve_with(listener, router(service, options), limits, async {
                     stopped.await.ok();
                 })
                 .await
@@ -53,7 +58,7 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 }

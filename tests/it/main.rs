@@ -8,6 +8,7 @@ mod curator;
 mod eval;
 mod fixture_kb;
 mod http;
+mod http_conn;
 mod index_fuzz;
 mod knowledge_errors;
 mod layers;

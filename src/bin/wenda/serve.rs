@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use wenda::http::{ApiKeys, HttpOptions, RateLimit, router, serve, shutdown_signal};
+use std::time::Duration;
+
+use wenda::http::{
+    ApiKeys, ConnectionLimits, HttpOptions, RateLimit, router, serve_with, shutdown_signal,
+};
 use wenda::querylog::JsonlLog;
 use wenda::{Bot, Error, KnowledgeBase, Service};
 
@@ -51,6 +55,19 @@ pub struct Args {
     /// 0 switches the limit off.
     #[arg(long, default_value_t = 20)]
     pub rate: u32,
+    /// Seconds a client may take to send a request's headers (then the connection is
+    /// closed).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client may take to send a request's body (then 408 body_timeout).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Seconds a connection may stay open with nothing sent (then it is closed).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub idle_timeout: u64,
+    /// Connections open at once; more wait in the listen backlog.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_connections: usize,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -165,7 +182,14 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
                 std::process::exit(0);
             });
         };
-        serve(listener, router(Arc::clone(&service), options), stop)
+        let limits = ConnectionLimits {
+            header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+            body_timeout: Duration::from_secs(args.body_timeout.max(1)),
+            idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+            max_connections: args.max_connections.max(1),
+            max_body_bytes: args.max_body,
+        };
+        serve_with(listener, router(Arc::clone(&service), options), limits, stop)
             .await
             .map_err(|e| Error::io(local.to_string(), e))?;
         errln!("wenda serve: stopped after {} replies", service.status().replies);
