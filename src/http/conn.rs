@@ -14,9 +14,9 @@
 //!
 //! A connection that has sent nothing at all counts as idle. On shutdown the listener
 //! closes, connections between requests (or still receiving a body) close at once, and
-//! requests being answered finish first. The body limit reads the
-//! whole body (at most [`HttpOptions::max_body_bytes`](super::HttpOptions::max_body_bytes)
-//! plus one byte) before the router sees the request; wenda's bodies are small JSON.
+//! requests being answered finish first. The body limit reads the whole body (at most
+//! `max_body_bytes`; a larger one is answered 413 `body_too_large` here) before the router
+//! sees the request; wenda's bodies are small JSON.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -54,9 +54,10 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
     /// Connections open at once; more wait in the listen backlog. Default 10,000.
     pub max_connections: usize,
-    /// Largest body read (the router answers 413 above its own limit): a body above it
-    /// is cut here, so memory per connection stays bounded. Default 64 KiB, as
-    /// [`HttpOptions::max_body_bytes`](super::HttpOptions::max_body_bytes).
+    /// Largest body read; a larger one is answered 413 `body_too_large` without reaching
+    /// the router, so memory per connection stays bounded. Default 64 KiB, as
+    /// [`HttpOptions::max_body_bytes`](super::HttpOptions::max_body_bytes) (the router's
+    /// own limit, which answers the same).
     pub max_body_bytes: usize,
 }
 
@@ -175,30 +176,23 @@ async fn handle(
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ConnectInfo(peer));
     let reading = activity.begin_body();
-    // One byte over the cap is enough for the router to answer 413 itself.
-    let cap = limits.max_body_bytes.saturating_add(1);
-    let read = tokio::time::timeout(limits.body_timeout, async {
-        let mut body = std::pin::pin!(Limited::new(body, cap));
-        let mut bytes = Vec::new();
-        while let Some(frame) = body.frame().await {
-            match frame {
-                Ok(frame) => {
-                    if let Ok(data) = frame.into_data() {
-                        bytes.extend_from_slice(&data);
-                    }
-                }
-                // Over the cap: what was read so far is over the router's limit.
-                Err(e) if e.is::<http_body_util::LengthLimitError>() => break,
-                Err(_) => return None,
-            }
-        }
-        Some(bytes)
-    })
+    let read = tokio::time::timeout(
+        limits.body_timeout,
+        Limited::new(body, limits.max_body_bytes).collect(),
+    )
     .await;
     drop(reading);
     let bytes = match read {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "the request body is too large",
+            )
+            .into_response();
+        }
+        Ok(Err(_)) => {
             return ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_request",

@@ -202,3 +202,23 @@ fn sigterm_ends_wenda_serve_with_idle_and_slow_clients_connected() {
     );
     drop((idle, heads, body));
 }
+
+#[test]
+fn a_body_over_the_connection_cap_is_413_even_when_the_router_allows_more() {
+    let server = Server::start_limited(
+        HttpOptions {
+            max_body_bytes: 1 << 20,
+            ..HttpOptions::default()
+        },
+        ConnectionLimits {
+            max_body_bytes: 1024,
+            ..short()
+        },
+    );
+    let mut s = connect(&server);
+    s.write_all(&ask_request(&"宽".repeat(1000)))
+        .expect("sends");
+    let got = String::from_utf8_lossy(&read_to_close(&mut s)).into_owned();
+    assert!(got.starts_with("HTTP/1.1 413"), "{got}");
+    assert!(got.contains("\"code\":\"body_too_large\""), "{got}");
+}

@@ -34,8 +34,7 @@ fn vectors_edited_to_keep_their_length_are_refused() {
     bot.save(dir.path()).expect("saves");
     Bot::open(dir.path()).expect("the pristine index opens");
 
-    let name = std::fs::read_to_string(dir.path().join("CURRENT")).expect("CURRENT");
-    let generation = dir.path().join(name.trim());
+    let generation = support::generation(dir.path());
     let path = generation.join("vectors.f32");
     let mut bytes = std::fs::read(&path).expect("vectors");
     let word = |b: &[u8], at: usize| {
@@ -52,15 +51,9 @@ fn vectors_edited_to_keep_their_length_are_refused() {
     let manifest_path = generation.join("manifest.json");
     let mut manifest: wenda::Manifest =
         serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest")).expect("JSON");
-    let mut h = crc32fast::Hasher::new();
-    h.update(&bytes);
-    manifest.files.insert(
-        "vectors.f32".into(),
-        wenda::FileSum {
-            bytes: bytes.len() as u64,
-            crc32: h.finalize(),
-        },
-    );
+    manifest
+        .files
+        .insert("vectors.f32".into(), support::crc(&bytes));
     std::fs::write(
         &manifest_path,
         serde_json::to_vec(&manifest).expect("serializes"),

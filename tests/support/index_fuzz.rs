@@ -51,7 +51,8 @@ pub struct Outcome {
     pub panics: Vec<String>,
 }
 
-fn crc(bytes: &[u8]) -> FileSum {
+/// The manifest's size and CRC-32 of `bytes`.
+pub fn crc(bytes: &[u8]) -> FileSum {
     let mut h = crc32fast::Hasher::new();
     h.update(bytes);
     FileSum {
@@ -61,7 +62,7 @@ fn crc(bytes: &[u8]) -> FileSum {
 }
 
 /// The generation `CURRENT` points at.
-fn generation(dir: &Path) -> PathBuf {
+pub fn generation(dir: &Path) -> PathBuf {
     let name = std::fs::read_to_string(dir.join("CURRENT")).unwrap_or_default();
     dir.join(name.trim())
 }
