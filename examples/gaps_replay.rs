@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example gaps_replay -- KB.jsonl QUERIES.jsonl SCRATCH_DIR \
-//!     [--percent 10] [--seed 13] [--similarity 0.6] [--with-removed-questions]
+//!     [--percent 10] [--seed 13] [--similarity 0.6] [--min-confidence P] [--with-removed-questions]
 //! ```
 //!
 //! `--with-removed-questions` also replays the removed entries' own questions (standard
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enumerate()
         .filter(|(i, a)| {
             !a.starts_with("--")
-                && (*i == 0 || !matches!(args[i - 1].as_str(), "--percent" | "--seed" | "--similarity"))
+                && (*i == 0 || !matches!(args[i - 1].as_str(), "--percent" | "--seed" | "--similarity" | "--min-confidence"))
         })
         .map(|(_, a)| a)
         .collect();
@@ -62,6 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let percent: u64 = flag("--percent").map_or(Ok(10), |v| v.parse())?;
     let seed: u64 = flag("--seed").map_or(Ok(13), |v| v.parse())?;
     let similarity: f64 = flag("--similarity").map_or(Ok(GapOptions::default().similarity), |v| v.parse())?;
+    let min_confidence: f64 = flag("--min-confidence").map_or(Ok(GapOptions::default().min_confidence), |v| v.parse())?;
     let with_removed = args.iter().any(|a| a == "--with-removed-questions");
     let scratch = PathBuf::from(scratch);
     std::fs::create_dir_all(&scratch)?;
@@ -115,7 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("replayed {} queries into {}", queries.len(), log_path.display());
 
     let events = read_log(&log_path, None)?.events;
-    let options = GapOptions { similarity, ..GapOptions::default() };
+    let options = GapOptions { similarity, min_confidence, ..GapOptions::default() };
     let report = find_gaps(&bot, &events, &options, &|_, _| {});
 
     // Labels of the (masked) question texts: the expected entry, or the query itself when
@@ -204,6 +205,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "add_to_precision": add_right as f64 / add_questions.max(1) as f64,
             "new_entry_clusters": report.clusters.iter().filter(|c| c.proposal == Proposal::NewEntry).count(),
             "similarity": similarity,
+            "min_confidence": min_confidence,
         })
     );
     Ok(())

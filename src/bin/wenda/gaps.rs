@@ -29,10 +29,10 @@ pub struct Args {
     /// purer clusters).
     #[arg(long, default_value_t = GapOptions::default().similarity)]
     pub similarity: f64,
-    /// Least mean confidence to propose adding a cluster to an entry [default: the clarify
-    /// threshold].
-    #[arg(long, value_name = "P")]
-    pub min_confidence: Option<f64>,
+    /// Least mean confidence to propose adding a cluster to an entry (a probability:
+    /// lower proposes more, and more of them wrong).
+    #[arg(long, value_name = "P", default_value_t = GapOptions::default().min_confidence)]
+    pub min_confidence: f64,
     /// Clusters shown in the table (all in --json, --csv and --out).
     #[arg(long, default_value_t = 30)]
     pub limit: usize,
@@ -75,11 +75,13 @@ fn write_labelled(path: &PathBuf, report: &GapReport) -> Result<(), Error> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
-    if !(0.0..=1.0).contains(&args.similarity) {
-        return Err(Error::Config(format!(
-            "--similarity {} must be between 0 and 1",
-            args.similarity
-        )));
+    for (name, v) in [
+        ("--similarity", args.similarity),
+        ("--min-confidence", args.min_confidence),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(Error::Config(format!("{name} {v} must be between 0 and 1")));
+        }
     }
     let events = read(&args.log)?.events;
     let bot = kb::bot(&args.kb)?;
