@@ -46,7 +46,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enumerate()
         .filter(|(i, a)| {
             !a.starts_with("--")
-                && (*i == 0 || !matches!(args[i - 1].as_str(), "--percent" | "--seed" | "--similarity" | "--min-confidence"))
+                && (*i == 0
+                    || !matches!(
+                        args[i - 1].as_str(),
+                        "--percent" | "--seed" | "--similarity" | "--min-confidence"
+                    ))
         })
         .map(|(_, a)| a)
         .collect();
@@ -61,8 +65,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let percent: u64 = flag("--percent").map_or(Ok(10), |v| v.parse())?;
     let seed: u64 = flag("--seed").map_or(Ok(13), |v| v.parse())?;
-    let similarity: f64 = flag("--similarity").map_or(Ok(GapOptions::default().similarity), |v| v.parse())?;
-    let min_confidence: f64 = flag("--min-confidence").map_or(Ok(GapOptions::default().min_confidence), |v| v.parse())?;
+    let similarity: f64 =
+        flag("--similarity").map_or(Ok(GapOptions::default().similarity), |v| v.parse())?;
+    let min_confidence: f64 =
+        flag("--min-confidence").map_or(Ok(GapOptions::default().min_confidence), |v| v.parse())?;
     let with_removed = args.iter().any(|a| a == "--with-removed-questions");
     let scratch = PathBuf::from(scratch);
     std::fs::create_dir_all(&scratch)?;
@@ -75,16 +81,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
     let id_of = |v: &serde_json::Value| v["id"].as_str().unwrap_or_default().to_string();
-    let mut order: Vec<(u64, String)> = lines.iter().map(|v| (hash(seed, &id_of(v)), id_of(v))).collect();
+    let mut order: Vec<(u64, String)> = lines
+        .iter()
+        .map(|v| (hash(seed, &id_of(v)), id_of(v)))
+        .collect();
     order.sort();
     let n_removed = (lines.len() as u64 * percent / 100) as usize;
-    let removed: HashSet<String> = order.iter().take(n_removed).map(|(_, id)| id.clone()).collect();
+    let removed: HashSet<String> = order
+        .iter()
+        .take(n_removed)
+        .map(|(_, id)| id.clone())
+        .collect();
     let mut kept = String::new();
     let mut removed_questions: Vec<(String, String)> = Vec::new();
     for v in &lines {
         if removed.contains(&id_of(v)) {
             let id = id_of(v);
-            for q in std::iter::once(&v["question"]).chain(v["similar"].as_array().into_iter().flatten()) {
+            for q in
+                std::iter::once(&v["question"]).chain(v["similar"].as_array().into_iter().flatten())
+            {
                 if let Some(q) = q.as_str() {
                     removed_questions.push((q.to_string(), id.clone()));
                 }
@@ -96,7 +111,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let kb_out = scratch.join("kb.jsonl");
     std::fs::write(&kb_out, kept)?;
-    eprintln!("removed {} of {} entries (seed {seed}); building…", removed.len(), lines.len());
+    eprintln!(
+        "removed {} of {} entries (seed {seed}); building…",
+        removed.len(),
+        lines.len()
+    );
     let bot = Bot::build(KnowledgeBase::load(&kb_out)?)?;
 
     // Replay into a log.
@@ -113,10 +132,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (q, _) in &queries {
         log.append(&LogEvent::reply(&bot.ask(q), None, &Default::default()))?;
     }
-    eprintln!("replayed {} queries into {}", queries.len(), log_path.display());
+    eprintln!(
+        "replayed {} queries into {}",
+        queries.len(),
+        log_path.display()
+    );
 
     let events = read_log(&log_path, None)?.events;
-    let options = GapOptions { similarity, min_confidence, ..GapOptions::default() };
+    let options = GapOptions {
+        similarity,
+        min_confidence,
+        ..GapOptions::default()
+    };
     let report = find_gaps(&bot, &events, &options, &|_, _| {});
 
     // Labels of the (masked) question texts: the expected entry, or the query itself when
@@ -174,7 +201,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|(q, _)| mask_pii(q).trim().to_string())
                 .collect::<HashSet<_>>()
                 .len();
-            let here = cluster.questions.iter().filter(|q| label_of(q) == *id).count();
+            let here = cluster
+                .questions
+                .iter()
+                .filter(|q| label_of(q) == *id)
+                .count();
             if cluster.proposal == Proposal::NewEntry && here == asked {
                 one_new += 1;
                 if here == cluster.questions.len() {
@@ -183,7 +214,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    let singletons = report.clusters.iter().filter(|c| c.questions.len() == 1).count();
+    let singletons = report
+        .clusters
+        .iter()
+        .filter(|c| c.questions.len() == 1)
+        .count();
     println!(
         "{}",
         serde_json::json!({

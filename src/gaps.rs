@@ -201,9 +201,9 @@ pub fn gap_questions(bot: &Bot, events: &[LogEvent]) -> Vec<GapQuestion> {
     // conversation id → the last substantive reply's question and entry
     let mut last_in: HashMap<&str, (String, Option<&str>)> = HashMap::new();
     let add = |per: &mut HashMap<String, GapQuestion>,
-                   q: &str,
-                   reason: GapReason,
-                   rejected: Option<&str>| {
+               q: &str,
+               reason: GapReason,
+               rejected: Option<&str>| {
         let q = q.trim();
         if q.is_empty() {
             return;
@@ -277,6 +277,9 @@ pub fn gap_questions(bot: &Bot, events: &[LogEvent]) -> Vec<GapQuestion> {
     out
 }
 
+/// A gap question's embedding, and the entry it goes to now with its confidence.
+type Looked = (Vec<f32>, Option<(String, f64)>);
+
 fn dot(a: &[f32], b: &[f32]) -> f64 {
     a.iter()
         .zip(b)
@@ -321,13 +324,13 @@ pub fn find_gaps(
     let total = questions.len();
     let done = AtomicUsize::new(0);
     progress(0, total);
-    let looked: Vec<(Vec<f32>, Option<(String, f64)>)> = questions
+    let looked: Vec<Looked> = questions
         .par_iter()
         .map(|g| {
             let vector = bot.embedder().embed(&bot.analyzer().analyze(&g.question));
             let best = best_now(bot, g);
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 32 == 0 || n == total {
+            if n.is_multiple_of(32) || n == total {
                 progress(n, total);
             }
             (vector, best)
@@ -361,7 +364,16 @@ pub fn find_gaps(
     let min_confidence = options.min_confidence;
     let mut clusters: Vec<Cluster> = members
         .iter()
-        .map(|m| cluster(bot, &questions, &looked, m, min_confidence, options.examples))
+        .map(|m| {
+            cluster(
+                bot,
+                &questions,
+                &looked,
+                m,
+                min_confidence,
+                options.examples,
+            )
+        })
         .collect();
     clusters.sort_by(|a, b| {
         b.count
@@ -379,7 +391,7 @@ pub fn find_gaps(
 fn cluster(
     bot: &Bot,
     questions: &[GapQuestion],
-    looked: &[(Vec<f32>, Option<(String, f64)>)],
+    looked: &[Looked],
     members: &[usize],
     min_confidence: f64,
     examples: usize,

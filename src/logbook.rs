@@ -298,7 +298,11 @@ not json
         std::fs::write(&other, "{\"id\": \"a\", \"question\": \"q\"}\n").unwrap();
         assert!(matches!(
             read_log(&other, None),
-            Err(Error::BadLog { lines: 1, first_line: 1, .. })
+            Err(Error::BadLog {
+                lines: 1,
+                first_line: 1,
+                ..
+            })
         ));
     }
 

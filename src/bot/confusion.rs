@@ -94,7 +94,7 @@ impl Bot {
             .par_iter()
             .filter_map(|&(e, v, text)| {
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if n % 64 == 0 || n == total {
+                if n.is_multiple_of(64) || n == total {
                     progress(n, total);
                 }
                 let analysis = self.analyzer.analyze(text);
@@ -103,8 +103,12 @@ impl Bot {
                     .ok()?
                     .into_iter()
                     .next()?;
-                (top.entry_id != entries[e as usize].id && top.confidence >= min)
-                    .then_some((e, top.entry_id, top.confidence, text))
+                (top.entry_id != entries[e as usize].id && top.confidence >= min).then_some((
+                    e,
+                    top.entry_id,
+                    top.confidence,
+                    text,
+                ))
             })
             .collect();
         // (smaller id, larger id) → the pair so far, and which directions were seen.

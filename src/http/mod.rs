@@ -89,8 +89,8 @@ mod access;
 mod browse;
 
 pub use access::{ApiKeys, MIN_KEY_BYTES, Role};
-pub use browse::{CategoriesResponse, HotResponse, SearchParams, SearchResponse};
 use access::{Caller, CallerKey, Owners, Refused};
+pub use browse::{CategoriesResponse, HotResponse, SearchParams, SearchResponse};
 
 use crate::conversation::ConversationState;
 use crate::error::Error;

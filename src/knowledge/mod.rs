@@ -188,7 +188,13 @@ impl KnowledgeBase {
                 let place = self
                     .path
                     .as_ref()
-                    .map(|p| if p.is_dir() { p.join("wenda.toml") } else { p.clone() })
+                    .map(|p| {
+                        if p.is_dir() {
+                            p.join("wenda.toml")
+                        } else {
+                            p.clone()
+                        }
+                    })
                     .unwrap_or_else(|| PathBuf::from("wenda.toml"));
                 problems.push(Problem::warning(
                     place,

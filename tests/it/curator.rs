@@ -180,7 +180,9 @@ fn gap_log(path: &std::path::Path) {
     assert_eq!(first.answer_id(), Some("bill-pay"));
     service.ask(Some("c-gap-1"), "不是这个", &customer);
     let unhelpful = service.ask(None, "怎么查询话费账单", &customer);
-    service.feedback(&unhelpful.id, false, Some("没用")).unwrap();
+    service
+        .feedback(&unhelpful.id, false, Some("没用"))
+        .unwrap();
 }
 
 #[test]
@@ -236,7 +238,9 @@ fn gaps_clusters_what_went_unanswered_and_writes_labelled_queries() {
         text.lines().count(),
         v["questions"].as_u64().unwrap() as usize
     );
-    let err = wenda::eval::read_queries(&labelled).unwrap_err().to_string();
+    let err = wenda::eval::read_queries(&labelled)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("`expected` is empty"), "{err}");
 
     // The table for people, and the CSV.
@@ -250,7 +254,10 @@ fn gaps_clusters_what_went_unanswered_and_writes_labelled_queries() {
             .arg(&log),
     );
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("new entry") && table.contains("积分怎么兑换礼品"), "{table}");
+    assert!(
+        table.contains("new entry") && table.contains("积分怎么兑换礼品"),
+        "{table}"
+    );
     let out = succeed(
         wenda()
             .args(["gaps", "--csv", "--kb"])
@@ -321,7 +328,9 @@ answer = "在App的发票管理中开具电子发票。"
     assert_eq!(pair["same_answer"], false);
     assert!(pair["confidence"].as_f64().unwrap() >= 0.6, "{pair}");
     assert!(
-        !found.iter().any(|d| d["entry_id"] == "invoice" || d["other_id"] == "invoice"),
+        !found
+            .iter()
+            .any(|d| d["entry_id"] == "invoice" || d["other_id"] == "invoice"),
         "{v:#}"
     );
     // For people: both ids and what to do; a warning, so --strict fails.

@@ -904,9 +904,11 @@ fn openapi_json_describes_every_route_and_the_real_responses() {
     let (status, body) = get_with(&agent, &url, Some(ASK_KEY));
     assert_eq!(status, 200, "{body}");
     assert!(
-        body["hits"]
-            .as_array()
-            .is_some_and(|h| !h.is_empty() && h.len() <= 3 && h[0]["entry_id"].as_str().is_some_and(|id| id.starts_with("invoice"))),
+        body["hits"].as_array().is_some_and(|h| !h.is_empty()
+            && h.len() <= 3
+            && h[0]["entry_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("invoice"))),
         "{body}"
     );
     assert_fits(&doc, "GET", "/search", 200, &body);

@@ -45,7 +45,10 @@ struct Summary<'a> {
 }
 
 /// The entries the engine confuses, with a progress bar.
-fn near_duplicates(kb: &KnowledgeBase, min_confidence: Option<f64>) -> Result<Vec<NearDuplicate>, Error> {
+fn near_duplicates(
+    kb: &KnowledgeBase,
+    min_confidence: Option<f64>,
+) -> Result<Vec<NearDuplicate>, Error> {
     let bot = build_with(kb.clone(), |b| b)?;
     let bar = count_progress("near-dups");
     let found = bot.near_duplicates(min_confidence, &|done, total| {
@@ -71,7 +74,11 @@ fn describe(d: &NearDuplicate) -> String {
         d.question_of,
         other,
         d.confidence,
-        if d.mutual { ", and the other way round too" } else { "" },
+        if d.mutual {
+            ", and the other way round too"
+        } else {
+            ""
+        },
         if d.same_answer {
             "same answer: merge them (one entry, the questions as similar questions)"
         } else {
