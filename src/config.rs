@@ -39,6 +39,10 @@
 //! [channels]
 //! sms_max_chars = 70       # derived SMS answers are cut (at a sentence end) to this length
 //!
+//! [hot]                    # the welcome list of `GET /hot`
+//! entries = []             # entry ids, in order; empty: the most answered entries of the query log
+//! limit = 10               # most entries listed
+//!
 //! [tiers.vip]              # customer tiers (any name); every key is optional
 //! answer = 0.7             # answer threshold for this tier (default: [thresholds] answer)
 //! clarify = 0.4            # clarify threshold for this tier (default: [thresholds] clarify)
@@ -76,6 +80,29 @@ pub struct Config {
     pub channels: ChannelOptions,
     /// Customer tiers by name (`[tiers.vip]`): policy changes for some customers.
     pub tiers: BTreeMap<String, Tier>,
+    /// The welcome list of hot questions (`GET /hot`).
+    pub hot: HotOptions,
+}
+
+/// The hot questions a frontend shows on its welcome screen (`[hot]`, `GET /hot`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HotOptions {
+    /// A curated list of entry ids, shown in this order. Default empty: the entries
+    /// answered most often (counted from the query log the service was started with, and
+    /// from its answers since).
+    pub entries: Vec<String>,
+    /// Most entries listed. Default 10.
+    pub limit: usize,
+}
+
+impl Default for HotOptions {
+    fn default() -> Self {
+        HotOptions {
+            entries: Vec::new(),
+            limit: 10,
+        }
+    }
 }
 
 /// Options of [`Conversation`](crate::Conversation)s.

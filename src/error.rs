@@ -124,6 +124,22 @@ pub enum Error {
     /// The service is busy with the same work (a reload already running).
     #[error("busy: {0}")]
     Busy(String),
+    /// A query log holds lines but none of them is a log event (not a log written by
+    /// `serve --log` / `chat --log`, or damaged throughout).
+    #[error(
+        "{}: not a wenda query log: none of its {lines} line(s) is a log event (line {first_line}: {why}); pass the file written by `serve --log` or `chat --log`",
+        path.display()
+    )]
+    BadLog {
+        /// The log file.
+        path: PathBuf,
+        /// Non-blank lines read.
+        lines: usize,
+        /// The first bad line (1-based).
+        first_line: usize,
+        /// Why it is not a log event.
+        why: String,
+    },
     /// A labelled queries file (for `eval` or `calibrate`) has problems; all are listed,
     /// each with file and line.
     #[error("{}", list_query_problems(.0))]

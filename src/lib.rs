@@ -37,6 +37,7 @@
 //! | a service | [`Service`], [`ServiceBuilder`], [`ReloadReport`], [`Status`]; [`querylog`]; `http` (feature `serve`) |
 //! | errors | [`Error`], [`Result`], [`Problem`], [`Problems`], [`Severity`] |
 //! | extending | [`embed`] (the `Embedder` trait), [`text`] (the text pipeline), [`rank`] (features, the confidence model), [`channel`] (rendering per channel), [`mask`] (PII masking) |
+//! | a curator's reports | [`logbook`] (feedback, hot questions), [`gaps`] (what the knowledge base lacks) |
 //! | measuring | [`eval`] (`wenda eval`), [`bench`](mod@bench) (`wenda bench`), [`synthetic`] (generated knowledge bases) |
 //!
 //! The pieces, in pipeline order: [`knowledge`] (files, validation) → [`text`] (normalize,
@@ -86,13 +87,15 @@ pub mod bench;
 pub mod logbook;
 pub mod querylog;
 
+pub mod gaps;
 mod service;
 
 #[cfg(feature = "serve")]
 pub mod http;
 
 pub use bot::{
-    AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, MAX_MESSAGE_CHARS, Progress,
+    AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, MAX_MESSAGE_CHARS,
+    NearDuplicate, Progress,
 };
 pub use config::Config;
 pub use conversation::{Conversation, ConversationState, ConversationStore};
@@ -104,4 +107,6 @@ pub use reply::{
     Candidate, Context, ContextKind, Customer, Decision, Handoff, HandoffReason, Priority, Reply,
     Suggestion, Turn,
 };
-pub use service::{ReloadReport, Service, ServiceBuilder, Status};
+pub use service::{
+    CategoryListing, EntrySummary, HotEntry, ReloadReport, Service, ServiceBuilder, Status,
+};

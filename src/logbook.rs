@@ -33,9 +33,14 @@ fn ts(event: &LogEvent) -> u64 {
 
 /// Reads the log at `path`, keeping events at or after `since_ms` (milliseconds since the
 /// Unix epoch). A missing or unreadable file is an error naming it; bad lines are counted.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read; [`Error::BadLog`] when it has lines but
+/// none of them is a log event (another file passed as the log).
 pub fn read_log(path: &Path, since_ms: Option<u64>) -> Result<LogRead> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut read = LogRead::default();
+    let mut events = 0;
     for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
         let text = String::from_utf8_lossy(&line);
@@ -44,6 +49,7 @@ pub fn read_log(path: &Path, since_ms: Option<u64>) -> Result<LogRead> {
         }
         match serde_json::from_str::<LogEvent>(text.trim()) {
             Ok(event) => {
+                events += 1;
                 if since_ms.is_none_or(|s| ts(&event) >= s) {
                     read.events.push(event);
                 }
@@ -55,6 +61,16 @@ pub fn read_log(path: &Path, since_ms: Option<u64>) -> Result<LogRead> {
                 }
             }
         }
+    }
+    if events == 0
+        && let Some((first_line, why)) = read.bad_examples.first().cloned()
+    {
+        return Err(Error::BadLog {
+            path: path.to_path_buf(),
+            lines: read.bad_lines,
+            first_line,
+            why,
+        });
     }
     Ok(read)
 }
@@ -278,6 +294,16 @@ not json
         let later = read_log(&path, Some(2500)).unwrap();
         assert_eq!(hot_report(&later.events, 10).replies, 1);
         assert!(read_log(&dir.path().join("missing.jsonl"), None).is_err());
+        let other = dir.path().join("kb.jsonl");
+        std::fs::write(&other, "{\"id\": \"a\", \"question\": \"q\"}\n").unwrap();
+        assert!(matches!(
+            read_log(&other, None),
+            Err(Error::BadLog {
+                lines: 1,
+                first_line: 1,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -82,6 +82,7 @@ pub struct ServiceBuilder {
     store: Option<Arc<dyn ConversationStore>>,
     log: Option<Arc<dyn QueryLog>>,
     reload_timeout: Duration,
+    hot: HotCounts,
 }
 
 impl ServiceBuilder {
@@ -117,6 +118,27 @@ impl ServiceBuilder {
         self
     }
 
+    /// Starts the counts of [`Service::hot`] from the replies of a query log already
+    /// written (a log that cannot be read is an error; bad lines are skipped).
+    ///
+    /// # Errors
+    /// [`Error::Io`] or [`Error::BadLog`] when the log cannot be read.
+    pub fn hot_from_log(self, path: impl AsRef<std::path::Path>) -> Result<Self> {
+        let read = crate::logbook::read_log(path.as_ref(), None)?;
+        {
+            let mut counts = self.hot.lock();
+            for e in &read.events {
+                if let LogEvent::Reply {
+                    entry_id: Some(id), ..
+                } = e
+                {
+                    *counts.entry(id.clone()).or_default() += 1;
+                }
+            }
+        }
+        Ok(self)
+    }
+
     /// The service.
     pub fn build(self) -> Service {
         let entries = self.bot.knowledge().len();
@@ -136,6 +158,7 @@ impl ServiceBuilder {
             replies: AtomicU64::new(0),
             store_failures: AtomicU64::new(0),
             book: Mutex::new(ReplyBook::default()),
+            hot: self.hot,
         }
     }
 }
@@ -199,6 +222,7 @@ pub struct Service {
     replies: AtomicU64,
     store_failures: AtomicU64,
     book: Mutex<ReplyBook>,
+    hot: HotCounts,
 }
 
 impl std::fmt::Debug for Service {
@@ -218,6 +242,7 @@ impl Service {
             store: None,
             log: None,
             reload_timeout: RELOAD_TIMEOUT,
+            hot: HotCounts::default(),
         }
     }
 
@@ -264,6 +289,7 @@ impl Service {
             .given(&reply.id);
         self.recorder
             .record(&LogEvent::reply(&reply, conversation_id, &customer));
+        self.hot.count(&reply);
         reply
     }
 
@@ -414,6 +440,7 @@ impl Service {
 }
 
 /// An entry as a category listing shows it.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntrySummary {
     /// The entry's id.
@@ -425,6 +452,7 @@ pub struct EntrySummary {
 }
 
 /// A category with what is below it.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CategoryListing {
     /// The category's path.
@@ -468,5 +496,87 @@ impl Service {
     pub fn search(&self, query: &str, limit: usize) -> Vec<crate::knowledge::search::SearchHit> {
         let bot = self.bot();
         crate::knowledge::search::search(bot.knowledge(), bot.analyzer(), query, limit)
+    }
+}
+
+/// Answers per entry, for [`Service::hot`].
+#[derive(Debug, Default)]
+struct HotCounts(Mutex<std::collections::HashMap<String, u64>>);
+
+impl HotCounts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, u64>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn count(&self, reply: &Reply) {
+        if let crate::reply::Decision::Answer { entry_id, .. } = &reply.decision {
+            *self.lock().entry(entry_id.clone()).or_default() += 1;
+        }
+    }
+}
+
+/// An entry of the welcome list ([`Service::hot`], `GET /hot`).
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HotEntry {
+    /// The entry's id.
+    pub entry_id: String,
+    /// Its standard question, to show.
+    pub question: String,
+    /// Its category.
+    pub category: String,
+    /// Times it was answered; `None` for a curated list (`[hot] entries`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered: Option<u64>,
+}
+
+/// The hot questions: what a frontend's welcome screen offers.
+impl Service {
+    /// The curated list of `wenda.toml` (`[hot] entries`, unknown ids left out) or, when
+    /// there is none, the entries answered most often (from the log given to
+    /// [`ServiceBuilder::hot_from_log`] and the answers since), at most `[hot] limit`.
+    ///
+    /// ```
+    /// use wenda::{Bot, KnowledgeBase, Service, conversation::Customer};
+    /// let kb = KnowledgeBase::load(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?;
+    /// let service = Service::builder(Bot::build(kb)?).build();
+    /// service.ask(None, "车撞了怎么报案", &Customer::default());
+    /// assert_eq!(service.hot()[0].entry_id, "claim-report");
+    /// # Ok::<(), wenda::Error>(())
+    /// ```
+    pub fn hot(&self) -> Vec<HotEntry> {
+        let bot = self.bot();
+        let kb = bot.knowledge();
+        let options = &kb.config().hot;
+        let make = |id: &str, answered: Option<u64>| {
+            kb.entry(id).map(|e| HotEntry {
+                entry_id: e.id.clone(),
+                question: e.question.clone(),
+                category: e.category.clone(),
+                answered,
+            })
+        };
+        if !options.entries.is_empty() {
+            return options
+                .entries
+                .iter()
+                .filter_map(|id| make(id, None))
+                .take(options.limit)
+                .collect();
+        }
+        let mut counts: Vec<(String, u64)> = self
+            .hot
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts
+            .iter()
+            .filter_map(|(id, n)| make(id, Some(*n)))
+            .take(options.limit)
+            .collect()
     }
 }

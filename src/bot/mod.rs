@@ -2,6 +2,7 @@
 
 mod build;
 mod calibrate;
+mod confusion;
 mod persist;
 
 use std::borrow::Cow;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use build::{BotBuilder, BuildStage, IndexOrigin, Progress};
+pub use confusion::NearDuplicate;
 pub use persist::IndexStatus;
 
 use crate::channel;

@@ -156,7 +156,8 @@ pub(super) struct Caller {
 fn needed_role(path: &str) -> Option<Role> {
     match path {
         "/health" | "/openapi.json" => None,
-        "/ask" | "/feedback" => Some(Role::Ask),
+        "/ask" | "/feedback" | "/categories" | "/search" | "/hot" => Some(Role::Ask),
+        p if p.starts_with("/categories/") => Some(Role::Ask),
         _ => Some(Role::Admin),
     }
 }

@@ -10,6 +10,10 @@
 //! | `GET /health` | — | | 200: `{"status": "ok"}`, with the service's [`Status`](crate::Status) for an admin |
 //! | `GET /stats` | admin | | 200: `{"status": "ok", …}` with the service's [`Status`](crate::Status) |
 //! | `GET /conversations/{id}` | admin | | 200: the conversation's customer and transcript; 404 when unknown |
+//! | `GET /categories` | ask | | 200: `{"categories": [{"path", "name", "depth", "entries", "own_entries"}]}`, the category tree |
+//! | `GET /categories/{path}` | ask | | 200: the category (`path` with `/` between levels), the categories under it and their entries; 404 `not_found` |
+//! | `GET /search?q=WORDS&limit=10` | ask | | 200: `{"hits": [{"entry_id", "question", "category", "score", "matched_in"}]}`, keyword search over questions and answers; 422 `invalid_request` for an empty or missing `q` |
+//! | `GET /hot` | ask | | 200: `{"entries": [{"entry_id", "question", "category", "answered"?}]}`: `[hot] entries` of `wenda.toml`, or the most answered entries (from `serve --log`'s log and the answers since) |
 //! | `GET /openapi.json` | — | | 200: the OpenAPI 3.1 description of every endpoint, request and reply ([`openapi`]) |
 //!
 //! **`GET /openapi.json`** is generated from the request and reply types themselves (with
@@ -19,7 +23,8 @@
 //!
 //! **Access.** [`HttpOptions::keys`] holds the API keys ([`ApiKeys`]: `ROLE:NAME:KEY`),
 //! sent as `Authorization: Bearer KEY` (or `X-Api-Key: KEY`) and compared in constant time
-//! (`subtle`); a key is never logged or echoed. Role `ask` may ask and give feedback,
+//! (`subtle`); a key is never logged or echoed. Role `ask` may ask, give feedback and use
+//! the read routes (categories, search, hot),
 //! `admin` may do everything. With no keys configured only loopback peers are served
 //! (all as admin), so serve the router with connection info ([`serve`] does).
 //! Conversation ids are issued by the server (`c-` and 128 random bits); a caller may
@@ -83,10 +88,12 @@ use tower_governor::GovernorError;
 use tower_governor::governor::GovernorConfigBuilder;
 
 mod access;
+mod browse;
 mod conn;
 
 pub use access::{ApiKeys, MIN_KEY_BYTES, Role};
 use access::{Caller, CallerKey, Owners, Refused};
+pub use browse::{CategoriesResponse, HotResponse, SearchParams, SearchResponse};
 pub use conn::{ConnectionLimits, serve_with};
 
 use crate::conversation::ConversationState;
@@ -356,7 +363,7 @@ fn service_error(e: Error) -> ApiError {
         Error::Config(_) => (StatusCode::CONFLICT, "not_configured"),
         Error::WrongDimension { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "wrong_dimension"),
         Error::Index(_) => (StatusCode::INTERNAL_SERVER_ERROR, "index_error"),
-        Error::Io { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        Error::Io { .. } | Error::BadLog { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     };
     let message = match e {
         // Their Display adds a prefix ("busy: …") that the code already says.
@@ -388,6 +395,7 @@ pub fn router(service: Arc<Service>, options: HttpOptions) -> Router {
         .route("/stats", get(stats))
         .route("/conversations/{id}", get(conversation))
         .route("/openapi.json", get(openapi_json))
+        .merge(browse_routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -421,6 +429,15 @@ pub fn router(service: Arc<Service>, options: HttpOptions) -> Router {
             access::authenticate,
         ))
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
+}
+
+/// The read routes of a help centre ([`browse`]): categories, search, hot questions.
+fn browse_routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/categories", get(browse::categories))
+        .route("/categories/{*path}", get(browse::category))
+        .route("/search", get(browse::search))
+        .route("/hot", get(browse::hot))
 }
 
 /// 429 `rate_limited` as JSON, with `Retry-After`.
@@ -686,7 +703,10 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         title = "wenda",
         description = "Chinese FAQ question answering with calibrated confidence and human handoff"
     ),
-    paths(ask, feedback, reload, health, stats, conversation, openapi_json),
+    paths(
+        ask, feedback, reload, health, stats, conversation, openapi_json,
+        browse::categories, browse::category, browse::search, browse::hot
+    ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&SecuritySchemes),
     tags(

@@ -7,6 +7,7 @@ use super::KnowledgeBase;
 use super::entry::Entry;
 
 /// One category of the tree.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CategoryNode {
     /// The full path (`车险/报案与理赔`).

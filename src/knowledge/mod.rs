@@ -183,6 +183,25 @@ impl KnowledgeBase {
                 "the knowledge base has no FAQ entries",
             ));
         }
+        for id in &self.config.hot.entries {
+            if !self.entries.iter().any(|e| &e.id == id) {
+                let place = self
+                    .path
+                    .as_ref()
+                    .map(|p| {
+                        if p.is_dir() {
+                            p.join("wenda.toml")
+                        } else {
+                            p.clone()
+                        }
+                    })
+                    .unwrap_or_else(|| PathBuf::from("wenda.toml"));
+                problems.push(Problem::warning(
+                    place,
+                    format!("[hot] entries: \"{id}\" is not an entry id; `GET /hot` leaves it out"),
+                ));
+            }
+        }
         if let Some(m) = &self.model
             && let Some(fitted) = &m.knowledge
             && *fitted != self.fingerprint()

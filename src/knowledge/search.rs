@@ -14,6 +14,7 @@ use super::KnowledgeBase;
 use crate::text::Analyzer;
 
 /// One entry found by [`search`].
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
     /// The entry's id.

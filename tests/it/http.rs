@@ -570,6 +570,9 @@ fn served_routes() -> Vec<(String, String)> {
             continue;
         };
         let (route, rest) = rest.split_once('"').expect("a quoted path");
+        // axum's catch-all `{*path}` is OpenAPI's `{path}`.
+        let route = route.replace("{*", "{");
+        let route = route.as_str();
         let rest = rest.trim_start_matches([',', ' ']);
         for method in ["get", "post", "put", "patch", "delete"] {
             if rest.starts_with(&format!("{method}(")) || rest.contains(&format!(".{method}(")) {
@@ -877,6 +880,54 @@ fn openapi_json_describes_every_route_and_the_real_responses() {
     );
     assert_eq!(status, 422, "{body}");
     assert_fits(&doc, "POST", "/ask", 422, &body);
+
+    // The read routes of a help centre, for role `ask`: categories, one category, search, hot.
+    let (status, body) = get_with(&agent, &server.url("/categories"), Some(ASK_KEY));
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["categories"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["path"] == "账单与缴费")),
+        "{body}"
+    );
+    assert_fits(&doc, "GET", "/categories", 200, &body);
+    let url = server.url("/categories/%E8%B4%A6%E5%8D%95%E4%B8%8E%E7%BC%B4%E8%B4%B9");
+    let (status, body) = get_with(&agent, &url, Some(ASK_KEY));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["path"], "账单与缴费", "{body}");
+    assert!(
+        body["entries"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["id"] == "bill-pay")),
+        "{body}"
+    );
+    assert_fits(&doc, "GET", "/categories/{path}", 200, &body);
+    let (status, body) = get_with(&agent, &server.url("/categories/nope"), Some(ASK_KEY));
+    assert_eq!(status, 404, "{body}");
+    assert_fits(&doc, "GET", "/categories/{path}", 404, &body);
+    let url = server.url("/search?q=%E5%8F%91%E7%A5%A8&limit=3");
+    let (status, body) = get_with(&agent, &url, Some(ASK_KEY));
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["hits"].as_array().is_some_and(|h| !h.is_empty()
+            && h.len() <= 3
+            && h[0]["entry_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("invoice"))),
+        "{body}"
+    );
+    assert_fits(&doc, "GET", "/search", 200, &body);
+    let (status, body) = get_with(&agent, &server.url("/search?q="), Some(ASK_KEY));
+    assert_eq!(status, 422, "{body}");
+    assert_fits(&doc, "GET", "/search", 422, &body);
+    ask(json!({"message": "怎么交话费"}));
+    let (status, body) = get_with(&agent, &server.url("/hot"), Some(ASK_KEY));
+    assert_eq!(status, 200, "{body}");
+    // "怎么交话费" was answered above and now again: the most answered entry leads the welcome list.
+    assert_eq!(body["entries"][0]["entry_id"], "bill-pay", "{body}");
+    assert_fits(&doc, "GET", "/hot", 200, &body);
+    let (status, body) = get_with(&agent, &server.url("/hot"), None);
+    assert_eq!(status, 401, "{body}");
 
     // The checker itself catches drift: a property the schema does not list, a missing one.
     let mut extra = answer.clone();

@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use serde::Serialize;
-use wenda::{Error, KnowledgeBase, Problem, Severity};
+use wenda::{Error, KnowledgeBase, NearDuplicate, Problem, Severity};
 
-use super::kb::KbArg;
+use super::kb::{KbArg, build_with, count_progress};
 
 /// Validate the knowledge base and list every problem.
 #[derive(clap::Args, Debug)]
@@ -15,9 +15,17 @@ pub struct Args {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Fail (exit 1) on warnings too.
+    /// Fail (exit 1) on warnings too (near-duplicates and conflicts are warnings).
     #[arg(long)]
     pub strict: bool,
+    /// Skip the near-duplicate pass (which builds the bot and asks every question with
+    /// itself held out).
+    #[arg(long)]
+    pub no_near_duplicates: bool,
+    /// Least confidence with which one entry's question must be taken for another to be
+    /// reported [default: the answer threshold].
+    #[arg(long, value_name = "P")]
+    pub min_confidence: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -32,7 +40,54 @@ struct Summary<'a> {
     stopwords: usize,
     errors: usize,
     warnings: usize,
+    /// Confused pairs reported as notes (one direction, different answers).
+    notes: usize,
     problems: &'a [Problem],
+    near_duplicates: &'a [NearDuplicate],
+}
+
+/// The entries the engine confuses, with a progress bar.
+fn near_duplicates(
+    kb: &KnowledgeBase,
+    min_confidence: Option<f64>,
+) -> Result<Vec<NearDuplicate>, Error> {
+    let bot = build_with(kb.clone(), |b| b)?;
+    let bar = count_progress("near-dups");
+    let found = bot.near_duplicates(min_confidence, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    Ok(found)
+}
+
+fn describe(d: &NearDuplicate) -> String {
+    let other = if d.question_of == d.entry_id {
+        &d.other_id
+    } else {
+        &d.entry_id
+    };
+    format!(
+        "{}: entries {} and {} are confused ({}): \"{}\" (a question of {}) is answered with {} at {:.2}{}; {}",
+        if d.is_warning() { "warning" } else { "note" },
+        d.entry_id,
+        d.other_id,
+        d.kind().replace('_', "-"),
+        d.question,
+        d.question_of,
+        other,
+        d.confidence,
+        if d.mutual {
+            ", and the other way round too"
+        } else {
+            ""
+        },
+        if d.same_answer {
+            "same answer: merge them (one entry, the questions as similar questions)"
+        } else {
+            "different answers: the customer gets whichever wins; merge them or make the questions distinct"
+        }
+    )
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
@@ -45,11 +100,17 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             Err(Error::Knowledge(p)) => (None, p.all().to_vec()),
             Err(e) => return Err(e),
         };
+    let dups = match &kb {
+        Some(kb) if !args.no_near_duplicates => near_duplicates(kb, args.min_confidence)?,
+        _ => Vec::new(),
+    };
     let errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .count();
-    let warnings = problems.len() - errors;
+    let serious = dups.iter().filter(|d| d.is_warning()).count();
+    let notes = dups.len() - serious;
+    let warnings = problems.len() - errors + serious;
     let ok = errors == 0 && !(args.strict && warnings > 0);
     let summary = Summary {
         ok,
@@ -62,7 +123,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         stopwords: kb.as_ref().map_or(0, |k| k.lexicon().stopwords.len()),
         errors,
         warnings,
+        notes,
         problems: &problems,
+        near_duplicates: &dups,
     };
     if args.json {
         outln!(
@@ -72,6 +135,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     } else {
         for p in &problems {
             errln!("{p}");
+        }
+        for d in &dups {
+            errln!("{}", describe(d));
         }
         if kb.is_some() {
             outln!(
@@ -91,8 +157,13 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             )?;
         }
         outln!(
-            "{}: {errors} error(s), {warnings} warning(s)",
-            if ok { "ok" } else { "FAILED" }
+            "{}: {errors} error(s), {warnings} warning(s){}",
+            if ok { "ok" } else { "FAILED" },
+            if notes > 0 {
+                format!(", {notes} note(s)")
+            } else {
+                String::new()
+            }
         )?;
     }
     Ok(if ok {

@@ -63,6 +63,20 @@ pub fn build_progress() -> (ProgressBar, impl Fn(Progress) + Send + Sync + 'stat
     (bar, update)
 }
 
+/// A progress bar on standard error for `done / total` work (hidden when it is not a
+/// terminal).
+pub fn count_progress(label: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {label:<13} [{{bar:30}}] {{pos}}/{{len}} ({{elapsed}})"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
 /// Loads the knowledge base and opens its saved index, or builds (and saves) it when the
 /// index is missing or out of date, saying so on standard error.
 pub fn bot(arg: &IndexedKbArg) -> Result<Bot, Error> {

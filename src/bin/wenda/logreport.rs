@@ -20,7 +20,8 @@ pub struct LogArgs {
     pub json: bool,
 }
 
-fn read(args: &LogArgs) -> Result<LogRead, Error> {
+/// Reads the log, saying on standard error how many bad lines were skipped.
+pub fn read(args: &LogArgs) -> Result<LogRead, Error> {
     let read = read_log(&args.log, args.since)?;
     if read.bad_lines > 0 {
         let (line, why) = read.bad_examples.first().cloned().unwrap_or_default();

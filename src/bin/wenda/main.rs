@@ -18,6 +18,7 @@ mod chat;
 mod check;
 mod eval;
 mod export;
+mod gaps;
 mod init;
 mod kb;
 mod logreport;
@@ -62,6 +63,8 @@ enum Command {
     Feedback(logreport::FeedbackArgs),
     /// The most answered entries and most asked questions, from the query log.
     Hot(logreport::HotArgs),
+    /// What customers asked that the FAQ lacks, from the query log: clusters with proposals.
+    Gaps(gaps::Args),
     /// Keyword search over questions and answers, ranked.
     Search(search::Args),
     /// The category tree with counts; with a category, its entries.
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Search(args) => search::run(args),
         Command::Feedback(args) => logreport::feedback(args),
         Command::Hot(args) => logreport::hot(args),
+        Command::Gaps(args) => gaps::run(args),
         Command::Browse(args) => browse::run(args),
     };
     match result.and_then(|code| out::flush().map(|()| code)) {

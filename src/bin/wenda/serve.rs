@@ -106,6 +106,10 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         }
     };
     if let Some(path) = &args.log {
+        // `GET /hot` starts from the answers already in the log (when there is one).
+        if path.is_file() {
+            builder = builder.hot_from_log(path)?;
+        }
         builder = builder.log(Arc::new(JsonlLog::open(path)?));
     }
     let service = Arc::new(builder.build());
