@@ -9,7 +9,7 @@ use wenda::http::{ApiKeys, HttpOptions, RateLimit, router, serve};
 
 use super::common::{fixture_bot_arc, fixture_kb_path};
 
-struct Server {
+pub(super) struct Server {
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
@@ -29,6 +29,11 @@ impl Server {
                 .reload_from_kb(fixture_kb_path().join("does-not-exist"))
                 .build(),
         );
+        Server::with_router(router(service, options))
+    }
+
+    /// Serves `app` on a loopback port of its own.
+    pub(super) fn with_router(app: axum::Router) -> Self {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -39,7 +44,7 @@ impl Server {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 tx.send(listener.local_addr()?).ok();
-                serve(listener, router(service, options), async {
+                serve(listener, app, async {
                     stopped.await.ok();
                 })
                 .await
@@ -53,7 +58,7 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 }
@@ -69,7 +74,7 @@ impl Drop for Server {
     }
 }
 
-fn agent() -> ureq::Agent {
+pub(super) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -85,7 +90,7 @@ fn post(agent: &ureq::Agent, url: &str, content_type: &str, body: &str) -> (u16,
     post_with(agent, url, content_type, body, None)
 }
 
-fn post_with(
+pub(super) fn post_with(
     agent: &ureq::Agent,
     url: &str,
     content_type: &str,
@@ -109,7 +114,7 @@ fn get(agent: &ureq::Agent, url: &str) -> (u16, Value) {
     get_with(agent, url, None)
 }
 
-fn get_with(agent: &ureq::Agent, url: &str, key: Option<&str>) -> (u16, Value) {
+pub(super) fn get_with(agent: &ureq::Agent, url: &str, key: Option<&str>) -> (u16, Value) {
     let mut req = agent.get(url);
     if let Some(k) = key {
         req = req.header("Authorization", &format!("Bearer {k}"));
@@ -361,9 +366,9 @@ fn feedback_is_for_replies_given_once_each_and_extra_fields_are_ignored() {
     );
 }
 
-const ASK_KEY: &str = "ask-key-0123456789abcdef";
-const OTHER_KEY: &str = "other-key-0123456789abcdef";
-const ADMIN_KEY: &str = "admin-key-0123456789abcdef";
+pub(super) const ASK_KEY: &str = "ask-key-0123456789abcdef";
+pub(super) const OTHER_KEY: &str = "other-key-0123456789abcdef";
+pub(super) const ADMIN_KEY: &str = "admin-key-0123456789abcdef";
 
 fn keyed(options: HttpOptions) -> Server {
     let keys = ApiKeys::parse(&format!(
@@ -554,11 +559,15 @@ fn each_limit_has_its_own_answer() {
 
 // --- GET /openapi.json against the router and real responses ---------------------------
 
-/// The routes `router` serves, read from its source: (METHOD, path) for each
+/// The routes `router` serves, read from its source (`src/http/mod.rs`, `kbs.rs`):
+/// (METHOD, path) for each
 /// `.route("PATH", get(…))` / `post(…)`, so a route added there must be described too.
 fn served_routes() -> Vec<(String, String)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/mod.rs");
-    let source = std::fs::read_to_string(path).expect("src/http/mod.rs");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
+    let mut source = String::new();
+    for file in ["mod.rs", "kbs.rs"] {
+        source += &std::fs::read_to_string(dir.join(file)).expect("src/http/*.rs");
+    }
     let mut routes = Vec::new();
     for line in source.lines().map(str::trim) {
         let Some(rest) = line.strip_prefix(".route(\"") else {
@@ -740,7 +749,7 @@ fn openapi_json_describes_every_route_and_the_real_responses() {
     assert_eq!(described_routes(&doc), served_routes());
     // ... and each described operation is served (not the fallback's 404 or 405).
     for (method, path) in described_routes(&doc) {
-        let url = server.url(&path.replace("{id}", "c-nope"));
+        let url = server.url(&path.replace("{id}", "c-nope").replace("{name}", "default"));
         let (status, body) = if method == "POST" {
             post_with(&agent, &url, ct, "{}", Some(ADMIN_KEY))
         } else {
@@ -872,6 +881,55 @@ fn openapi_json_describes_every_route_and_the_real_responses() {
     );
     assert_eq!(status, 422, "{body}");
     assert_fits(&doc, "POST", "/ask", 422, &body);
+
+    // The per-knowledge-base routes (the one knowledge base is `default`).
+    let (status, body) = get_with(&agent, &server.url("/kbs"), Some(ASK_KEY));
+    assert_eq!(status, 200, "{body}");
+    assert_fits(&doc, "GET", "/kbs", 200, &body);
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/kbs/default/ask"),
+        ct,
+        &json!({"message": "费用怎么算"}).to_string(),
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_fits(&doc, "POST", "/kbs/{name}/ask", 200, &body);
+    let feedback = json!({"reply_id": body["id"], "helpful": false}).to_string();
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/kbs/default/feedback"),
+        ct,
+        &feedback,
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_fits(&doc, "POST", "/kbs/{name}/feedback", 200, &body);
+    for key in [None, Some(ADMIN_KEY)] {
+        let (status, body) = get_with(&agent, &server.url("/kbs/default/health"), key);
+        assert_eq!(status, 200, "{body}");
+        assert_fits(&doc, "GET", "/kbs/{name}/health", 200, &body);
+    }
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/kbs/nope/ask"),
+        ct,
+        &json!({"message": "hi"}).to_string(),
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "unknown_kb", "{body}");
+    assert_fits(&doc, "POST", "/kbs/{name}/ask", 404, &body);
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/kbs/default/reload"),
+        ct,
+        "{}",
+        Some(ADMIN_KEY),
+    );
+    // (the test's reload source does not exist)
+    assert_eq!(status, 500, "{body}");
+    assert_fits(&doc, "POST", "/kbs/{name}/reload", 500, &body);
 
     // The checker itself catches drift: a property the schema does not list, a missing one.
     let mut extra = answer.clone();
