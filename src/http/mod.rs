@@ -11,6 +11,7 @@
 //! | `GET /stats` | admin | | 200: `{"status": "ok", …}` with the service's [`Status`](crate::Status) |
 //! | `GET /conversations/{id}` | admin | | 200: the conversation's customer and transcript; 404 when unknown |
 //! | `GET /openapi.json` | — | | 200: the OpenAPI 3.1 description of every endpoint, request and reply ([`openapi`]) |
+//! | `GET /kbs`, `POST /kbs/{name}/ask`, `…/feedback`, `…/reload`, `GET /kbs/{name}/health` | as above | | the same in knowledge base `name` ([`router_with_kbs`]); 404 `unknown_kb` |
 //!
 //! **`GET /openapi.json`** is generated from the request and reply types themselves (with
 //! `utoipa`: `ToSchema` derives on them and `#[utoipa::path]` on each handler), so it
@@ -44,6 +45,7 @@
 //! | 401 | `unauthorized` | the API key is missing or wrong (or, with no keys configured, the client is not on loopback) |
 //! | 403 | `forbidden` | the key's role may not use the endpoint |
 //! | 404 | `unknown_conversation` | a `conversation_id` this key was not given, or one that expired |
+//! | 404 | `unknown_kb` | `/kbs/{name}/…` with a name the service does not serve |
 //! | 422 | `message_too_long` | the message is above [`HttpOptions::max_message_chars`] |
 //! | 429 | `too_many_conversations` | the key holds [`HttpOptions::max_conversations_per_client`] live conversations |
 //! | 429 | `rate_limited` | more requests than [`HttpOptions::rate_limit`] allows |
