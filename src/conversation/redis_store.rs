@@ -49,6 +49,7 @@ return 1
 /// let store = RedisStore::open("redis://127.0.0.1:6379/0", Duration::from_secs(1800))?;
 /// let bot = Bot::build(KnowledgeBase::load("knowledge")?)?;
 /// let service = Service::builder(bot).store(Arc::new(store)).build();
+/// # drop(service);
 /// # Ok::<(), wenda::Error>(())
 /// ```
 pub struct RedisStore {
