@@ -140,6 +140,10 @@ pub enum Error {
         /// Why it is not a log event.
         why: String,
     },
+    /// The conversation store (a shared Redis) cannot be reached or failed: the message
+    /// was not answered, so no turn is lost; send it again when the store is back.
+    #[error("the conversation store is unavailable: {0}")]
+    StoreUnavailable(String),
     /// A labelled queries file (for `eval` or `calibrate`) has problems; all are listed,
     /// each with file and line.
     #[error("{}", list_query_problems(.0))]

@@ -201,8 +201,9 @@ pub struct Status {
     /// The last log write error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_last_error: Option<String>,
-    /// Conversation store reads or writes that failed (those messages were answered
-    /// without their conversation's state).
+    /// Conversation store reads or writes that failed (those messages were refused by
+    /// [`Service::try_ask`], or answered without their conversation's state by
+    /// [`Service::ask`]).
     pub store_failures: u64,
 }
 
@@ -254,43 +255,116 @@ impl Service {
     /// Replies to `message` in conversation `conversation_id` (a fresh conversation when
     /// the id is new; stateless when `None`), for `customer`: the fields of `customer` that
     /// are set replace the conversation's, the others keep what was sent before. Logged;
-    /// never fails.
+    /// never fails: when the conversation store fails, the message is answered without
+    /// its conversation's state (counted in [`Status::store_failures`]). A frontend that
+    /// would rather tell the customer to wait uses [`try_ask`](Self::try_ask).
     pub fn ask(&self, conversation_id: Option<&str>, message: &str, customer: &Customer) -> Reply {
-        let bot = self.bot.load_full();
-        let (reply, customer) = match conversation_id {
-            None => {
+        match self.try_ask(conversation_id, message, customer) {
+            Ok(reply) => reply,
+            Err(_) => {
+                let bot = self.bot.load_full();
                 let mut state = ConversationState::new(customer.clone());
-                (state.ask(&bot, message), customer.clone())
-            }
-            Some(id) => {
-                // One turn of a conversation at a time in this service: load, ask and save
-                // under the conversation's lock (services sharing a store across processes
-                // need the store's own locking).
-                let _turn = self.turn_lock(id);
-                let mut state = match self.store.load(id) {
-                    Ok(found) => found.unwrap_or_default(),
-                    Err(_) => {
-                        self.store_failures.fetch_add(1, Ordering::Relaxed);
-                        ConversationState::default()
-                    }
-                };
-                state.update_customer(customer);
                 let reply = state.ask(&bot, message);
-                if self.store.save(id, &state).is_err() {
-                    self.store_failures.fetch_add(1, Ordering::Relaxed);
-                }
-                (reply, state.customer().clone())
+                self.given(&reply, conversation_id, customer);
+                reply
             }
+        }
+    }
+
+    /// Like [`ask`](Self::ask), but a conversation store that fails is an error instead
+    /// of an answer without the conversation's state.
+    ///
+    /// Each turn of a conversation runs through [`ConversationStore::update`] under the
+    /// conversation's lock in this service; a store shared by replicas makes the update
+    /// atomic across them, so turns answered at once by several replicas are all kept.
+    ///
+    /// # Errors
+    /// [`Error::StoreUnavailable`] when the conversation store cannot be reached or
+    /// failed (nothing was saved; the message may be sent again).
+    pub fn try_ask(
+        &self,
+        conversation_id: Option<&str>,
+        message: &str,
+        customer: &Customer,
+    ) -> Result<Reply> {
+        let bot = self.bot.load_full();
+        let Some(id) = conversation_id else {
+            let mut state = ConversationState::new(customer.clone());
+            let reply = state.ask(&bot, message);
+            self.given(&reply, None, customer);
+            return Ok(reply);
         };
+        // One turn of a conversation at a time in this service: load, ask and save under
+        // the conversation's lock (the store makes it atomic across processes).
+        let _turn = self.turn_lock(id);
+        let mut answered: Option<(Reply, Customer)> = None;
+        let updated = self.store.update(id, &mut |state| {
+            state.update_customer(customer);
+            let reply = state.ask(&bot, message);
+            answered = Some((reply, state.customer().clone()));
+        });
+        match (updated, answered) {
+            (Ok(()), Some((reply, customer))) => {
+                self.given(&reply, Some(id), &customer);
+                Ok(reply)
+            }
+            (Ok(()), None) => Err(self.store_error(std::io::Error::other(
+                "the store saved the conversation without running its turn",
+            ))),
+            (Err(e), _) => Err(self.store_error(e)),
+        }
+    }
+
+    /// Counts a store failure and makes it an [`Error::StoreUnavailable`].
+    fn store_error(&self, e: std::io::Error) -> Error {
+        self.store_failures.fetch_add(1, Ordering::Relaxed);
+        Error::StoreUnavailable(format!(
+            "{e}; the message was not answered (send it again when the store is back)"
+        ))
+    }
+
+    /// Whether the conversation store can be reached (for a health check).
+    ///
+    /// # Errors
+    /// [`Error::StoreUnavailable`] when it cannot.
+    pub fn check_store(&self) -> Result<()> {
+        self.store
+            .check()
+            .map_err(|e| Error::StoreUnavailable(e.to_string()))
+    }
+
+    /// The caller conversation `id` was given to, when the store keeps owners (a shared
+    /// store does; see [`ConversationStore::owner`]).
+    ///
+    /// # Errors
+    /// [`Error::StoreUnavailable`] when the store cannot be reached.
+    pub fn conversation_owner(&self, id: &str) -> Result<Option<String>> {
+        self.store
+            .owner(id)
+            .map_err(|e| Error::StoreUnavailable(e.to_string()))
+    }
+
+    /// Records in the store that conversation `id` was given to `owner`, so that every
+    /// replica sharing the store accepts it from that caller.
+    ///
+    /// # Errors
+    /// [`Error::StoreUnavailable`] when the store cannot be reached.
+    pub fn give_conversation(&self, id: &str, owner: &str) -> Result<()> {
+        self.store
+            .set_owner(id, owner)
+            .map_err(|e| self.store_error(e))
+    }
+
+    /// Counts, remembers for feedback and logs a reply given.
+    fn given(&self, reply: &Reply, conversation_id: Option<&str>, customer: &Customer) {
         self.replies.fetch_add(1, Ordering::Relaxed);
         self.book
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .given(&reply.id);
         self.recorder
-            .record(&LogEvent::reply(&reply, conversation_id, &customer));
-        self.hot.count(&reply);
-        reply
+            .record(&LogEvent::reply(reply, conversation_id, customer));
+        self.hot.count(reply);
     }
 
     fn turn_lock(&self, id: &str) -> std::sync::MutexGuard<'_, ()> {
@@ -304,10 +378,13 @@ impl Service {
     }
 
     /// The state of conversation `id` (transcript, customer), if it is held.
+    ///
+    /// # Errors
+    /// [`Error::StoreUnavailable`] when the store cannot be reached.
     pub fn conversation(&self, id: &str) -> Result<Option<ConversationState>> {
         self.store
             .load(id)
-            .map_err(|e| Error::io(format!("conversation store ({id})"), e))
+            .map_err(|e| Error::StoreUnavailable(e.to_string()))
     }
 
     /// Records whether reply `reply_id` helped, with an optional comment (masked before

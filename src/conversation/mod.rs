@@ -38,10 +38,14 @@
 //! ```
 
 mod pick;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod store;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
 pub use store::{ConversationStore, MemoryStore};
 
 /// Defined with the handoff package that carries them (also at the crate root).

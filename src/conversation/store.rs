@@ -12,15 +12,51 @@ use super::ConversationState;
 /// state is serde-serializable.
 ///
 /// A [`Service`](https://docs.rs/wenda/latest/wenda/struct.Service.html) serialises the messages of one conversation
-/// within its process; replicas sharing a store must lock in the store to do the same.
+/// within its process and runs each turn through [`update`](Self::update); a store shared
+/// by several replicas ([`RedisStore`](super::RedisStore)) makes `update` atomic across
+/// processes (compare-and-set on a version, the turn rerun on the newer state when another
+/// replica saved first), so no turn is lost.
 pub trait ConversationStore: Send + Sync {
     /// The state of conversation `id`, if there is one.
     fn load(&self, id: &str) -> std::io::Result<Option<ConversationState>>;
     /// Saves the state of conversation `id`.
     fn save(&self, id: &str, state: &ConversationState) -> std::io::Result<()>;
+    /// One turn of conversation `id`: loads its state (a fresh one when there is none),
+    /// runs `turn` on it and saves the result. `turn` may run more than once — a store
+    /// shared between processes reruns it on the newer state when another writer saved
+    /// `id` in between — so it must only change the state it is given (and remember its
+    /// last result). The default loads and saves: atomic only when the caller serialises
+    /// the turns of `id`, as a `Service` does within its process.
+    fn update(
+        &self,
+        id: &str,
+        turn: &mut dyn FnMut(&mut ConversationState),
+    ) -> std::io::Result<()> {
+        let mut state = self.load(id)?.unwrap_or_default();
+        turn(&mut state);
+        self.save(id, &state)
+    }
     /// Number of conversations held, when the store knows it cheaply.
     fn count(&self) -> Option<usize> {
         None
+    }
+    /// Whether the store can be reached now (for a health check). In-process stores
+    /// always can.
+    fn check(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// The caller conversation `id` was given to, when the store keeps owners (a shared
+    /// store does, so that every replica accepts a conversation another one issued).
+    /// `None`: unknown, or the store keeps no owners (the HTTP layer's own table decides).
+    fn owner(&self, id: &str) -> std::io::Result<Option<String>> {
+        let _ = id;
+        Ok(None)
+    }
+    /// Records that conversation `id` was given to `owner` (kept as long as the
+    /// conversation); a no-op for stores that keep no owners.
+    fn set_owner(&self, id: &str, owner: &str) -> std::io::Result<()> {
+        let _ = (id, owner);
+        Ok(())
     }
 }
 

@@ -153,10 +153,11 @@ pub(super) struct Caller {
 }
 
 /// The role a path needs; `None`: open to everyone (health, the API description).
+/// `/kbs/{name}/ROUTE` needs what `/ROUTE` needs.
 fn needed_role(path: &str) -> Option<Role> {
-    match path {
+    match super::kbs::route_in_kb(path) {
         "/health" | "/openapi.json" => None,
-        "/ask" | "/feedback" | "/categories" | "/search" | "/hot" => Some(Role::Ask),
+        "/ask" | "/feedback" | "/kbs" | "/categories" | "/search" | "/hot" => Some(Role::Ask),
         p if p.starts_with("/categories/") => Some(Role::Ask),
         _ => Some(Role::Admin),
     }
@@ -302,6 +303,17 @@ impl Owners {
         let id = id.unwrap_or_else(new_id);
         map.insert(id.clone(), (caller.name.clone(), now));
         Ok(id)
+    }
+}
+
+impl Owners {
+    /// Records `caller` as the owner of conversation `id`, given to it by another replica
+    /// (the shared store says so), so that this replica admits it from now on.
+    pub(super) fn adopt(&self, caller: &Caller, id: &str) {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id.to_string(), (caller.name.clone(), Instant::now()));
     }
 }
 

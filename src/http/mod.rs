@@ -15,6 +15,7 @@
 //! | `GET /search?q=WORDS&limit=10` | ask | | 200: `{"hits": [{"entry_id", "question", "category", "score", "matched_in"}]}`, keyword search over questions and answers; 422 `invalid_request` for an empty or missing `q` |
 //! | `GET /hot` | ask | | 200: `{"entries": [{"entry_id", "question", "category", "answered"?}]}`: `[hot] entries` of `wenda.toml`, or the most answered entries (from `serve --log`'s log and the answers since) |
 //! | `GET /openapi.json` | — | | 200: the OpenAPI 3.1 description of every endpoint, request and reply ([`openapi`]) |
+//! | `GET /kbs`, `POST /kbs/{name}/ask`, `…/feedback`, `…/reload`, `GET /kbs/{name}/health` | as above | | the same in knowledge base `name` ([`router_with_kbs`]); 404 `unknown_kb` |
 //!
 //! **`GET /openapi.json`** is generated from the request and reply types themselves (with
 //! `utoipa`: `ToSchema` derives on them and `#[utoipa::path]` on each handler), so it
@@ -51,6 +52,7 @@
 //! | 401 | `unauthorized` | the API key is missing or wrong (or, with no keys configured, the client is not on loopback) |
 //! | 403 | `forbidden` | the key's role may not use the endpoint |
 //! | 404 | `unknown_conversation` | a `conversation_id` this key was not given, or one that expired |
+//! | 404 | `unknown_kb` | `/kbs/{name}/…` with a name the service does not serve |
 //! | 422 | `message_too_long` | the message is above [`HttpOptions::max_message_chars`] |
 //! | 429 | `too_many_conversations` | the key holds [`HttpOptions::max_conversations_per_client`] live conversations |
 //! | 429 | `rate_limited` | more requests than [`HttpOptions::rate_limit`] allows |
@@ -72,6 +74,7 @@
 //! | 500 | `index_error` | the index failed or is damaged ([`Error::Index`]) |
 //! | 500 | `wrong_dimension` | the embedder returned vectors of the wrong length ([`Error::WrongDimension`]) |
 //! | 500 | `internal` | a file could not be read or written ([`Error::Io`]), or another internal failure |
+//! | 503 | `store_unavailable` | the shared conversation store (Redis) cannot be reached: the message was not answered, send it again later ([`Error::StoreUnavailable`]); `GET /health` answers it too while the store is down |
 
 use std::future::Future;
 use std::sync::Arc;
@@ -90,11 +93,14 @@ use tower_governor::governor::GovernorConfigBuilder;
 mod access;
 mod browse;
 mod conn;
+mod kbs;
 
 pub use access::{ApiKeys, MIN_KEY_BYTES, Role};
 use access::{Caller, CallerKey, Owners, Refused};
 pub use browse::{CategoriesResponse, HotResponse, SearchParams, SearchResponse};
 pub use conn::{ConnectionLimits, serve_with};
+use kbs::KbState;
+pub use kbs::{DEFAULT_KB, KbList, KbSummary, router_with_kbs};
 
 use crate::conversation::ConversationState;
 use crate::error::Error;
@@ -162,10 +168,24 @@ impl Default for HttpOptions {
 
 /// What the handlers share.
 struct AppState {
+    /// The default knowledge base's service (also in `kbs`).
     service: Arc<Service>,
     options: HttpOptions,
     keys: ApiKeys,
-    owners: Owners,
+    /// The default knowledge base's conversation owners (also in `kbs`).
+    owners: Arc<Owners>,
+    /// Every knowledge base by name, the default first.
+    kbs: kbs::Kbs,
+}
+
+impl AppState {
+    /// The default knowledge base: what the routes without `/kbs/{name}` serve.
+    fn default_kb(&self) -> KbState {
+        KbState {
+            service: Arc::clone(&self.service),
+            owners: Arc::clone(&self.owners),
+        }
+    }
 }
 
 /// The body of `POST /ask`.
@@ -364,6 +384,7 @@ fn service_error(e: Error) -> ApiError {
         Error::WrongDimension { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "wrong_dimension"),
         Error::Index(_) => (StatusCode::INTERNAL_SERVER_ERROR, "index_error"),
         Error::Io { .. } | Error::BadLog { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        Error::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
     };
     let message = match e {
         // Their Display adds a prefix ("busy: …") that the code already says.
@@ -380,12 +401,23 @@ fn service_error(e: Error) -> ApiError {
 /// The routes over `service` (see the [module docs](self)). Serve them with
 /// [`serve`], or with connection info (`into_make_service_with_connect_info::<SocketAddr>`):
 /// without keys, only loopback peers are served.
+///
+/// The one knowledge base is also served as `/kbs/default/…`; [`router_with_kbs`] serves
+/// several.
 pub fn router(service: Arc<Service>, options: HttpOptions) -> Router {
+    let kbs = kbs::Kbs::one(service);
+    build_router(kbs, options)
+}
+
+/// The routes over `kbs` (at least one; the first is the default).
+fn build_router(kbs: kbs::Kbs, options: HttpOptions) -> Router {
+    let default = kbs.default_kb();
     let state = Arc::new(AppState {
-        service,
+        service: default.service,
         keys: options.keys.clone(),
         options: options.clone(),
-        owners: Owners::default(),
+        owners: default.owners,
+        kbs,
     });
     let mut router = Router::new()
         .route("/ask", post(ask))
@@ -396,6 +428,7 @@ pub fn router(service: Arc<Service>, options: HttpOptions) -> Router {
         .route("/conversations/{id}", get(conversation))
         .route("/openapi.json", get(openapi_json))
         .merge(browse_routes())
+        .merge(kbs::routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -481,6 +514,7 @@ fn rate_limited(e: GovernorError) -> Response {
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 422, description = "`invalid_request`, `message_too_long`", body = ErrorBody),
         (status = 429, description = "`too_many_conversations`, `rate_limited`", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the conversation store (Redis) cannot be reached; the message was not answered", body = ErrorBody),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -490,6 +524,18 @@ async fn ask(
     body: Result<Json<AskRequest>, JsonRejection>,
 ) -> Result<Json<AskResponse>, ApiError> {
     let Json(req) = body?;
+    let kb = state.default_kb();
+    ask_in(&state, kb, caller, req).await
+}
+
+/// `POST /ask` in knowledge base `kb`: the checks, the conversation's owner, the turn
+/// (on a blocking thread: a shared store is reached over the network).
+async fn ask_in(
+    state: &AppState,
+    kb: KbState,
+    caller: Caller,
+    req: AskRequest,
+) -> Result<Json<AskResponse>, ApiError> {
     let max = state.options.max_message_chars;
     if req.message.chars().count() > max {
         return Err(ApiError::new(
@@ -507,41 +553,75 @@ async fn ask(
             format!("conversation_id must have 1 to {MAX_CONVERSATION_ID} bytes"),
         ));
     }
-    let conversation_id = state
-        .owners
-        .admit(
+    let max_conversations = state.options.max_conversations_per_client;
+    let idle = state.options.conversation_idle;
+    let turn = move || -> Result<AskResponse, ApiError> {
+        let asked_for = req.conversation_id.clone();
+        let admitted = kb.owners.admit(
             &caller,
             req.conversation_id,
-            state.options.max_conversations_per_client,
-            state.options.conversation_idle,
+            max_conversations,
+            idle,
             conversation_id,
-        )
-        .map_err(|refused| match refused {
-            Refused::Unknown => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_conversation",
-                "no such conversation for this key (ids are issued by the server; it may have \
-                 expired): leave conversation_id out to start one",
-            ),
-            Refused::TooMany(n) => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_conversations",
-                format!("this key holds {n} live conversations, the most allowed"),
-            ),
-        })?;
-    let c = req.customer.unwrap_or_default();
-    let customer = Customer {
-        id: c.id,
-        tier: c.tier,
-        channel: req.channel,
+        );
+        let conversation_id = match (admitted, asked_for) {
+            (Ok(id), None) => {
+                // A new conversation: the store keeps its owner too, for the other
+                // replicas sharing it.
+                kb.service
+                    .give_conversation(&id, &caller.name)
+                    .map_err(service_error)?;
+                id
+            }
+            (Ok(id), Some(_)) => id,
+            (Err(Refused::Unknown), Some(id)) => {
+                // Not given here: maybe by another replica sharing the store.
+                match kb.service.conversation_owner(&id).map_err(service_error)? {
+                    Some(owner) if owner == caller.name => {
+                        kb.owners.adopt(&caller, &id);
+                        id
+                    }
+                    _ => return Err(unknown_conversation()),
+                }
+            }
+            (Err(Refused::Unknown), None) => return Err(unknown_conversation()),
+            (Err(Refused::TooMany(n)), _) => {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_conversations",
+                    format!("this key holds {n} live conversations, the most allowed"),
+                ));
+            }
+        };
+        let c = req.customer.unwrap_or_default();
+        let customer = Customer {
+            id: c.id,
+            tier: c.tier,
+            channel: req.channel,
+        };
+        let reply = kb
+            .service
+            .try_ask(Some(&conversation_id), &req.message, &customer)
+            .map_err(service_error)?;
+        Ok(AskResponse {
+            conversation_id,
+            reply,
+        })
     };
-    let reply = state
-        .service
-        .ask(Some(&conversation_id), &req.message, &customer);
-    Ok(Json(AskResponse {
-        conversation_id,
-        reply,
-    }))
+    tokio::task::spawn_blocking(turn)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map(Json)
+}
+
+/// 404 `unknown_conversation`.
+fn unknown_conversation() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_conversation",
+        "no such conversation for this key (ids are issued by the server; it may have \
+         expired): leave conversation_id out to start one",
+    )
 }
 
 /// `POST /feedback`.
@@ -569,8 +649,15 @@ async fn feedback(
     body: Result<Json<FeedbackRequest>, JsonRejection>,
 ) -> Result<Json<FeedbackResponse>, ApiError> {
     let Json(req) = body?;
-    state
-        .service
+    feedback_in(&state.service, &req)
+}
+
+/// `POST /feedback` to `service`.
+fn feedback_in(
+    service: &Service,
+    req: &FeedbackRequest,
+) -> Result<Json<FeedbackResponse>, ApiError> {
+    service
         .feedback(&req.reply_id, req.helpful, req.comment.as_deref())
         .map_err(service_error)?;
     Ok(Json(FeedbackResponse { recorded: true }))
@@ -593,7 +680,11 @@ async fn feedback(
     security(("bearer" = []), ("api_key" = []))
 )]
 async fn reload(State(state): State<Arc<AppState>>) -> Result<Json<ReloadReport>, ApiError> {
-    let service = Arc::clone(&state.service);
+    reload_in(Arc::clone(&state.service)).await
+}
+
+/// `POST /reload` of `service`, on a blocking thread.
+async fn reload_in(service: Arc<Service>) -> Result<Json<ReloadReport>, ApiError> {
     let result = tokio::task::spawn_blocking(move || service.reload())
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
@@ -617,16 +708,32 @@ fn stats_response(service: &Service) -> StatsResponse {
         (status = 200, description = "`{\"status\": \"ok\"}`, with the counters for an admin", body = HealthResponse),
         (status = 401, description = "`unauthorized`: a wrong key", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: a conversation store (Redis) cannot be reached", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = []))
 )]
 async fn health(
     State(state): State<Arc<AppState>>,
     caller: Option<Extension<Caller>>,
-) -> Json<HealthResponse> {
+) -> Result<Json<HealthResponse>, ApiError> {
+    // Every knowledge base's conversation store must be reachable.
+    let services: Vec<Arc<Service>> = state.kbs.services();
+    tokio::task::spawn_blocking(move || {
+        services
+            .iter()
+            .try_for_each(|s| s.check_store())
+            .map_err(service_error)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
+    Ok(health_of(&state.service, caller))
+}
+
+/// `{"status": "ok"}`, with `service`'s counters for an admin.
+fn health_of(service: &Service, caller: Option<Extension<Caller>>) -> Json<HealthResponse> {
     match caller {
         Some(Extension(c)) if c.role == Role::Admin => {
-            Json(HealthResponse::Admin(stats_response(&state.service)))
+            Json(HealthResponse::Admin(stats_response(service)))
         }
         _ => Json(HealthResponse::Open(HealthOk {
             status: HealthStatus::Ok,
@@ -663,7 +770,7 @@ async fn stats(State(state): State<Arc<AppState>>) -> Json<StatsResponse> {
         (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`not_found`: no such conversation (it may have ended or expired)", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
-        (status = 500, description = "`internal`: the conversation store failed", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the conversation store (Redis) cannot be reached", body = ErrorBody),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -704,8 +811,22 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         description = "Chinese FAQ question answering with calibrated confidence and human handoff"
     ),
     paths(
-        ask, feedback, reload, health, stats, conversation, openapi_json,
-        browse::categories, browse::category, browse::search, browse::hot
+        ask,
+        feedback,
+        reload,
+        health,
+        stats,
+        conversation,
+        openapi_json,
+        browse::categories,
+        browse::category,
+        browse::search,
+        browse::hot,
+        kbs::list_kbs,
+        kbs::kb_ask,
+        kbs::kb_feedback,
+        kbs::kb_reload,
+        kbs::kb_health
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&SecuritySchemes),
@@ -873,6 +994,11 @@ mod tests {
                 "wrong_dimension",
             ),
             (Error::Index("damaged".into()), 500, "index_error"),
+            (
+                Error::StoreUnavailable("Redis at redis://127.0.0.1:1/0: refused".into()),
+                503,
+                "store_unavailable",
+            ),
             (
                 Error::io("kb", std::io::Error::other("disk on fire")),
                 500,

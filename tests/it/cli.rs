@@ -313,3 +313,43 @@ fn every_command_exits_quietly_when_its_output_is_gone() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn serve_refuses_unnamed_or_repeated_knowledge_bases_and_unknown_stores() {
+    let kb = super::common::fixture_kb_path();
+    let kb = kb.to_string_lossy();
+    let cases: [(Vec<String>, &str); 3] = [
+        (
+            vec!["--kb".into(), kb.to_string(), "--kb".into(), kb.to_string()],
+            "name each one",
+        ),
+        (
+            vec![
+                "--kb".into(),
+                format!("a={kb}"),
+                "--kb".into(),
+                format!("a={kb}"),
+            ],
+            "given twice",
+        ),
+        (
+            vec![
+                "--kb".into(),
+                format!("a={kb}"),
+                "--kb".into(),
+                "b/c".into(),
+            ],
+            "name each one",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = wenda()
+            .arg("serve")
+            .args(&args)
+            .output()
+            .expect("wenda runs");
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+}

@@ -18,10 +18,15 @@ pub fn sample_kb_path() -> PathBuf {
 
 /// The bot over the sample knowledge base, built once and shared by every test.
 pub fn sample_bot() -> &'static Bot {
-    static BOT: OnceLock<Bot> = OnceLock::new();
+    sample_bot_arc()
+}
+
+/// [`sample_bot`] as an `Arc`, for services.
+pub fn sample_bot_arc() -> &'static Arc<Bot> {
+    static BOT: OnceLock<Arc<Bot>> = OnceLock::new();
     BOT.get_or_init(|| {
         let kb = KnowledgeBase::load(sample_kb_path()).expect("the sample knowledge base loads");
-        Bot::build(kb).expect("the sample bot builds")
+        Arc::new(Bot::build(kb).expect("the sample bot builds"))
     })
 }
 

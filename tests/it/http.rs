@@ -34,6 +34,16 @@ impl Server {
                 .reload_from_kb(fixture_kb_path().join("does-not-exist"))
                 .build(),
         );
+        Server::with_router_limited(router(service, options), limits)
+    }
+
+    /// Serves `app` on a loopback port of its own.
+    pub(super) fn with_router(app: axum::Router) -> Self {
+        Server::with_router_limited(app, ConnectionLimits::default())
+    }
+
+    /// Serves `app` on a loopback port of its own with these connection limits.
+    pub(super) fn with_router_limited(app: axum::Router, limits: ConnectionLimits) -> Self {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -44,7 +54,7 @@ impl Server {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 tx.send(listener.local_addr()?).ok();
-                serve_with(listener, router(service, options), limits, async {
+                serve_with(listener, app, limits, async {
                     stopped.await.ok();
                 })
                 .await
@@ -74,7 +84,7 @@ impl Drop for Server {
     }
 }
 
-fn agent() -> ureq::Agent {
+pub(super) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -90,7 +100,7 @@ fn post(agent: &ureq::Agent, url: &str, content_type: &str, body: &str) -> (u16,
     post_with(agent, url, content_type, body, None)
 }
 
-fn post_with(
+pub(super) fn post_with(
     agent: &ureq::Agent,
     url: &str,
     content_type: &str,
@@ -114,7 +124,7 @@ fn get(agent: &ureq::Agent, url: &str) -> (u16, Value) {
     get_with(agent, url, None)
 }
 
-fn get_with(agent: &ureq::Agent, url: &str, key: Option<&str>) -> (u16, Value) {
+pub(super) fn get_with(agent: &ureq::Agent, url: &str, key: Option<&str>) -> (u16, Value) {
     let mut req = agent.get(url);
     if let Some(k) = key {
         req = req.header("Authorization", &format!("Bearer {k}"));
@@ -366,9 +376,9 @@ fn feedback_is_for_replies_given_once_each_and_extra_fields_are_ignored() {
     );
 }
 
-const ASK_KEY: &str = "ask-key-0123456789abcdef";
-const OTHER_KEY: &str = "other-key-0123456789abcdef";
-const ADMIN_KEY: &str = "admin-key-0123456789abcdef";
+pub(super) const ASK_KEY: &str = "ask-key-0123456789abcdef";
+pub(super) const OTHER_KEY: &str = "other-key-0123456789abcdef";
+pub(super) const ADMIN_KEY: &str = "admin-key-0123456789abcdef";
 
 fn keyed(options: HttpOptions) -> Server {
     let keys = ApiKeys::parse(&format!(
@@ -559,11 +569,15 @@ fn each_limit_has_its_own_answer() {
 
 // --- GET /openapi.json against the router and real responses ---------------------------
 
-/// The routes `router` serves, read from its source: (METHOD, path) for each
+/// The routes `router` serves, read from its source (`src/http/mod.rs`, `kbs.rs`):
+/// (METHOD, path) for each
 /// `.route("PATH", get(…))` / `post(…)`, so a route added there must be described too.
 fn served_routes() -> Vec<(String, String)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/mod.rs");
-    let source = std::fs::read_to_string(path).expect("src/http/mod.rs");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
+    let mut source = String::new();
+    for file in ["mod.rs", "kbs.rs"] {
+        source += &std::fs::read_to_string(dir.join(file)).expect("src/http/*.rs");
+    }
     let mut routes = Vec::new();
     for line in source.lines().map(str::trim) {
         let Some(rest) = line.strip_prefix(".route(\"") else {
@@ -726,7 +740,11 @@ fn assert_fits(doc: &Value, method: &str, path: &str, status: u16, body: &Value)
 
 #[test]
 fn openapi_json_describes_every_route_and_the_real_responses() {
-    let server = keyed(HttpOptions::default());
+    // Many requests from one key: the rate limit (tested on its own) is off here.
+    let server = keyed(HttpOptions {
+        rate_limit: None,
+        ..HttpOptions::default()
+    });
     let agent = agent();
     let ct = "application/json";
 
@@ -748,7 +766,7 @@ fn openapi_json_describes_every_route_and_the_real_responses() {
     assert_eq!(described_routes(&doc), served_routes());
     // ... and each described operation is served (not the fallback's 404 or 405).
     for (method, path) in described_routes(&doc) {
-        let url = server.url(&path.replace("{id}", "c-nope"));
+        let url = server.url(&path.replace("{id}", "c-nope").replace("{name}", "default"));
         let (status, body) = if method == "POST" {
             post_with(&agent, &url, ct, "{}", Some(ADMIN_KEY))
         } else {
@@ -928,6 +946,55 @@ fn openapi_json_describes_every_route_and_the_real_responses() {
     assert_fits(&doc, "GET", "/hot", 200, &body);
     let (status, body) = get_with(&agent, &server.url("/hot"), None);
     assert_eq!(status, 401, "{body}");
+
+    // The per-knowledge-base routes (the one knowledge base is `default`).
+    let (status, body) = get_with(&agent, &server.url("/kbs"), Some(ASK_KEY));
+    assert_eq!(status, 200, "{body}");
+    assert_fits(&doc, "GET", "/kbs", 200, &body);
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/kbs/default/ask"),
+        ct,
+        &json!({"message": "费用怎么算"}).to_string(),
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_fits(&doc, "POST", "/kbs/{name}/ask", 200, &body);
+    let feedback = json!({"reply_id": body["id"], "helpful": false}).to_string();
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/kbs/default/feedback"),
+        ct,
+        &feedback,
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_fits(&doc, "POST", "/kbs/{name}/feedback", 200, &body);
+    for key in [None, Some(ADMIN_KEY)] {
+        let (status, body) = get_with(&agent, &server.url("/kbs/default/health"), key);
+        assert_eq!(status, 200, "{body}");
+        assert_fits(&doc, "GET", "/kbs/{name}/health", 200, &body);
+    }
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/kbs/nope/ask"),
+        ct,
+        &json!({"message": "hi"}).to_string(),
+        Some(ASK_KEY),
+    );
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "unknown_kb", "{body}");
+    assert_fits(&doc, "POST", "/kbs/{name}/ask", 404, &body);
+    let (status, body) = post_with(
+        &agent,
+        &server.url("/kbs/default/reload"),
+        ct,
+        "{}",
+        Some(ADMIN_KEY),
+    );
+    // (the test's reload source does not exist)
+    assert_eq!(status, 500, "{body}");
+    assert_fits(&doc, "POST", "/kbs/{name}/reload", 500, &body);
 
     // The checker itself catches drift: a property the schema does not list, a missing one.
     let mut extra = answer.clone();

@@ -16,4 +16,5 @@ mod masking;
 mod persistence;
 mod properties;
 mod reload;
+mod replicas;
 mod sample_kb;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wenda::http::{
-    ApiKeys, ConnectionLimits, HttpOptions, RateLimit, router, serve_with, shutdown_signal,
+    ApiKeys, ConnectionLimits, DEFAULT_KB, HttpOptions, RateLimit, serve_with, shutdown_signal,
 };
 use wenda::querylog::JsonlLog;
 use wenda::{Bot, Error, KnowledgeBase, Service};
@@ -21,16 +21,32 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    #[command(flatten)]
-    pub kb: KbArg,
+    /// Knowledge directory, or a .toml, .jsonl, .csv or .xlsx FAQ file. Repeat it as
+    /// `--kb NAME=DIR` to serve several knowledge bases, each at /kbs/NAME/ask (and
+    /// /kbs/NAME/feedback, /reload, /health) with its own index, reload, log and
+    /// conversations; the first is also served at /ask. [default: knowledge]
+    #[arg(long = "kb", value_name = "[NAME=]DIR|FILE")]
+    pub kbs: Vec<String>,
     /// Serve this saved index (from `wenda build --out DIR`) instead of a knowledge base;
     /// a reload opens the index's newest generation. Replicas can share one index.
-    /// Without it, the knowledge base's index (KB/.wenda-index) is reused when it matches
-    /// and rebuilt when it does not, at start and on reload.
-    #[arg(long, value_name = "DIR", conflicts_with = "kb")]
-    pub index: Option<PathBuf>,
+    /// Repeat it as `--index NAME=DIR` for several. Without it, the knowledge base's
+    /// index (KB/.wenda-index) is reused when it matches and rebuilt when it does not, at
+    /// start and on reload.
+    #[arg(long = "index", value_name = "[NAME=]DIR", conflicts_with = "kbs")]
+    pub indexes: Vec<String>,
+    /// Where conversations are kept: `memory` (this process; the default) or a Redis URL,
+    /// `redis://HOST:PORT/DB`, shared by every replica given the same URL (turns are
+    /// written with compare-and-set, so replicas answering one conversation at once lose
+    /// nothing; Redis expires conversations idle for 30 minutes).
+    #[arg(
+        long,
+        value_name = "memory|redis://HOST:PORT/DB",
+        default_value = "memory"
+    )]
+    pub conversations: String,
     /// Append the query log (questions, decisions, confidences, feedback; personal data
-    /// masked) to this JSON Lines file.
+    /// masked) to this JSON Lines file; with several knowledge bases, one file each,
+    /// named with the knowledge base's name before the extension (queries.bank.jsonl).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
     /// Largest request body in bytes.
@@ -77,42 +93,61 @@ pub struct Args {
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
-    if let Some(log) = &args.log {
-        check_log_path(&args.kb, log)?;
+    let sources = sources(&args)?;
+    let several = sources.len() > 1;
+    let mut services: Vec<(String, Arc<Service>)> = Vec::new();
+    let mut labels = Vec::new();
+    for (name, source) in sources {
+        let log = args.log.as_ref().map(|log| {
+            if several {
+                log_for(log, &name)
+            } else {
+                log.clone()
+            }
+        });
+        let (mut builder, label) = match source {
+            Source::Index(dir) => {
+                let first = Bot::open(&dir)?;
+                let label = format!("index {}", dir.display());
+                (
+                    Service::builder(first).reload_with(move || Bot::open(&dir)),
+                    label,
+                )
+            }
+            Source::Kb(path) => {
+                let kb = KbArg { kb: path };
+                if let Some(log) = &log {
+                    check_log_path(&kb, log)?;
+                }
+                let first = bot(&IndexedKbArg {
+                    kb: kb.clone(),
+                    index: None,
+                })?;
+                let index = default_index_dir(&kb.kb);
+                let label = kb.kb.display().to_string();
+                let reload = move || {
+                    let kb = KnowledgeBase::load(&kb.kb)?;
+                    Bot::builder(kb).build_or_open(&index).map(|(bot, _)| bot)
+                };
+                (Service::builder(first).reload_with(reload), label)
+            }
+        };
+        if let Some(path) = &log {
+            // `GET /hot` starts from the answers already in the log (when there is one).
+            if path.is_file() {
+                builder = builder.hot_from_log(path)?;
+            }
+            builder = builder.log(Arc::new(JsonlLog::open(path)?));
+        }
+        builder = with_store(builder, &args.conversations, &name)?;
+        let service = Arc::new(builder.build());
+        labels.push(if several {
+            format!("{name}: {} entries from {label}", service.status().entries)
+        } else {
+            format!("{} entries from {label}", service.status().entries)
+        });
+        services.push((name, service));
     }
-    let (mut builder, source) = match &args.index {
-        Some(dir) => {
-            let first = Bot::open(dir)?;
-            let dir = dir.clone();
-            let label = format!("index {}", dir.display());
-            (
-                Service::builder(first).reload_with(move || Bot::open(&dir)),
-                label,
-            )
-        }
-        None => {
-            let kb = args.kb.clone();
-            let first = bot(&IndexedKbArg {
-                kb: kb.clone(),
-                index: None,
-            })?;
-            let index = default_index_dir(&kb.kb);
-            let label = kb.kb.display().to_string();
-            let reload = move || {
-                let kb = KnowledgeBase::load(&kb.kb)?;
-                Bot::builder(kb).build_or_open(&index).map(|(bot, _)| bot)
-            };
-            (Service::builder(first).reload_with(reload), label)
-        }
-    };
-    if let Some(path) = &args.log {
-        // `GET /hot` starts from the answers already in the log (when there is one).
-        if path.is_file() {
-            builder = builder.hot_from_log(path)?;
-        }
-        builder = builder.log(Arc::new(JsonlLog::open(path)?));
-    }
-    let service = Arc::new(builder.build());
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {
         runtime.worker_threads(n.max(1));
@@ -160,6 +195,10 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         keys,
         ..HttpOptions::default()
     };
+    let app = wenda::http::router_with_kbs(services.clone(), options)?;
+    let Some((_, service)) = services.first().cloned() else {
+        return Err(Error::Config("no knowledge base to serve".into()));
+    };
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
@@ -168,11 +207,13 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             .local_addr()
             .map_err(|e| Error::io(args.addr.to_string(), e))?;
         errln!(
-            "wenda serve: {} entries from {} on http://{local} (POST /ask, /feedback, /reload; GET /health, /stats, /conversations/ID). Ctrl-C to stop; SIGHUP reloads.",
-            service.status().entries,
-            source
+            "wenda serve: {} on http://{local} (POST /ask, /feedback, /reload; GET /health, /stats, /conversations/ID{}). Ctrl-C to stop; SIGHUP reloads.",
+            labels.join("; "),
+            if several { "; /kbs/NAME/…" } else { "" }
         );
-        reload_on_hangup(Arc::clone(&service));
+        for (_, s) in &services {
+            reload_on_hangup(Arc::clone(s));
+        }
         let stop = async {
             shutdown_signal().await;
             // Requests in flight get a grace period to finish; one that hangs (a reload
@@ -193,7 +234,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             max_connections: args.max_connections.max(1),
             max_body_bytes: args.max_body,
         };
-        serve_with(listener, router(Arc::clone(&service), options), limits, stop)
+        serve_with(listener, app, limits, stop)
             .await
             .map_err(|e| Error::io(local.to_string(), e))?;
         errln!("wenda serve: stopped after {} replies", service.status().replies);
@@ -227,4 +268,123 @@ fn reload_on_hangup(service: Arc<Service>) {
     });
     #[cfg(not(unix))]
     drop(service);
+}
+
+/// Where a knowledge base served comes from.
+enum Source {
+    Kb(PathBuf),
+    Index(PathBuf),
+}
+
+/// The knowledge bases to serve, by name (`default` for one given without a name).
+fn sources(args: &Args) -> Result<Vec<(String, Source)>, Error> {
+    let (given, index) = if args.indexes.is_empty() {
+        (args.kbs.clone(), false)
+    } else {
+        (args.indexes.clone(), true)
+    };
+    let given = if given.is_empty() {
+        vec!["knowledge".to_string()]
+    } else {
+        given
+    };
+    let several = given.len() > 1;
+    let mut out: Vec<(String, Source)> = Vec::new();
+    for text in given {
+        let (name, path) = split_name(&text);
+        let name = match name {
+            Some(n) => n.to_string(),
+            None if several => {
+                return Err(Error::Config(format!(
+                    "--{} {text}: with several knowledge bases, name each one (NAME=DIR)",
+                    if index { "index" } else { "kb" }
+                )));
+            }
+            None => DEFAULT_KB.to_string(),
+        };
+        if out.iter().any(|(n, _)| *n == name) {
+            return Err(Error::Config(format!(
+                "the knowledge base name \"{name}\" is given twice"
+            )));
+        }
+        let path = PathBuf::from(path);
+        out.push((
+            name,
+            if index {
+                Source::Index(path)
+            } else {
+                Source::Kb(path)
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// `NAME=PATH` → (NAME, PATH) when the part before `=` is a name (letters, digits, `-`,
+/// `_`); otherwise the whole text is the path.
+fn split_name(text: &str) -> (Option<&str>, &str) {
+    match text.split_once('=') {
+        Some((name, path))
+            if !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')) =>
+        {
+            (Some(name), path)
+        }
+        _ => (None, text),
+    }
+}
+
+/// The log file of knowledge base `name` when several are served: `queries.jsonl` →
+/// `queries.NAME.jsonl`.
+fn log_for(log: &std::path::Path, name: &str) -> PathBuf {
+    let stem = log
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = match log.extension() {
+        Some(ext) => format!("{stem}.{name}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.{name}"),
+    };
+    log.with_file_name(file)
+}
+
+/// Conversations in memory, or in Redis (keys `wenda:NAME:conv:ID`).
+fn with_store(
+    builder: wenda::ServiceBuilder,
+    conversations: &str,
+    name: &str,
+) -> Result<wenda::ServiceBuilder, Error> {
+    if conversations == "memory" {
+        return Ok(builder);
+    }
+    if conversations.starts_with("redis://") || conversations.starts_with("rediss://") {
+        let store = wenda::conversation::RedisStore::open(
+            conversations,
+            std::time::Duration::from_secs(30 * 60),
+        )?
+        .with_prefix(format!("wenda:{name}:conv:"));
+        return Ok(builder.store(Arc::new(store)));
+    }
+    Err(Error::Config(format!(
+        "--conversations {}: use `memory` or a Redis URL, redis://HOST:PORT/DB",
+        conversations.chars().take(80).collect::<String>()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_logs() {
+        assert_eq!(split_name("bank=kb/bank"), (Some("bank"), "kb/bank"));
+        assert_eq!(split_name("./a=b"), (None, "./a=b"));
+        assert_eq!(split_name("knowledge"), (None, "knowledge"));
+        assert_eq!(
+            log_for(std::path::Path::new("/var/log/q.jsonl"), "bank"),
+            PathBuf::from("/var/log/q.bank.jsonl")
+        );
+    }
 }
