@@ -3,6 +3,7 @@
 mod build;
 mod calibrate;
 mod persist;
+mod probes;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
