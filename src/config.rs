@@ -7,6 +7,8 @@
 //! [thresholds]
 //! answer = 0.6     # confidence ≥ this: answer on its own
 //! clarify = 0.25   # confidence ≥ this (and < answer): offer "did you mean" choices
+//! unknown_words = 0.5 # a question with at least this share of its words (idf-weighted)
+//!                  # unknown to the knowledge base is never answered, only clarified
 //!
 //! [clarify]
 //! max_suggestions = 3    # at most this many suggestions (1–10)
@@ -28,6 +30,9 @@
 //! mode = "auto"            # "auto": fit the confidence model on the KB's own similar
 //!                          # questions when there are enough; "builtin": shipped weights
 //! min_examples = 40        # held-out questions needed before "auto" fits
+//! made_up = ["typo", "homophone", "near_shape", "filler", "synonym", "key_phrase", "reorder"]
+//!                          # kinds of made-up rephrasings to calibrate on where real
+//!                          # similar questions are few (see `ProbeKind`); [] for none
 //! # model = "model.json"   # a saved model (`wenda calibrate`), relative to the knowledge
 //!                          # directory; when set, used instead of fitting at build
 //!
@@ -178,6 +183,11 @@ pub struct Thresholds {
     /// Offer suggestions when the top confidence is at least this (and below `answer`);
     /// below it, hand off with `low_confidence`. Default 0.25.
     pub clarify: f64,
+    /// Never answer (clarify at most) a question when at least this share of its words,
+    /// weighted by how distinctive they are (idf), occurs nowhere in the knowledge base:
+    /// one shared word is no answer to a question about something else
+    /// (`你们营业厅几点关门` to an insurer). 1 turns the rule off. Default 0.5.
+    pub unknown_words: f64,
 }
 
 impl Default for Thresholds {
@@ -185,6 +195,7 @@ impl Default for Thresholds {
         Thresholds {
             answer: 0.6,
             clarify: 0.25,
+            unknown_words: 0.5,
         }
     }
 }
@@ -301,14 +312,65 @@ pub enum CalibrationMode {
     Builtin,
 }
 
+/// A kind of made-up rephrasing that self-calibration asks where the knowledge base has
+/// few real similar questions: the ways customers' wording drifts from the FAQ's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeKind {
+    /// A character dropped, two neighbours swapped, one typed twice or a stray one.
+    Typo,
+    /// A character replaced by one with the same pinyin (an input-method slip).
+    Homophone,
+    /// A character replaced by one that looks alike (形近字).
+    NearShape,
+    /// 请问, 我想问一下, 啊, 呢… added, or removed where the question has them.
+    Filler,
+    /// A word replaced by another word of its group in `synonyms.txt`.
+    Synonym,
+    /// Only the one or two most distinctive words of the question.
+    KeyPhrase,
+    /// Clauses (or the two halves of a one-clause question) swapped.
+    Reorder,
+}
+
+impl ProbeKind {
+    /// Every kind, in the order of [`ProbeKind::name`]s in reports.
+    pub const ALL: [ProbeKind; 7] = [
+        ProbeKind::Typo,
+        ProbeKind::Homophone,
+        ProbeKind::NearShape,
+        ProbeKind::Filler,
+        ProbeKind::Synonym,
+        ProbeKind::KeyPhrase,
+        ProbeKind::Reorder,
+    ];
+
+    /// The kind's name, as in `wenda.toml` and the model's origin.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ProbeKind::Typo => "typo",
+            ProbeKind::Homophone => "homophone",
+            ProbeKind::NearShape => "near_shape",
+            ProbeKind::Filler => "filler",
+            ProbeKind::Synonym => "synonym",
+            ProbeKind::KeyPhrase => "key_phrase",
+            ProbeKind::Reorder => "reorder",
+        }
+    }
+}
+
 /// Calibration options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalibrationOptions {
     /// Default `auto`.
     pub mode: CalibrationMode,
-    /// Held-out questions needed for `auto` to fit. Default 40.
+    /// Held-out questions (real and made up) needed for `auto` to fit. Default 40.
     pub min_examples: usize,
+    /// Kinds of made-up rephrasings of the entries' own questions to calibrate on where
+    /// real similar questions are few. Default: every [`ProbeKind`]; `[]` calibrates on
+    /// real similar questions only.
+    pub made_up: Vec<ProbeKind>,
     /// A confidence model saved by `wenda calibrate` (or
     /// [`ConfidenceModel::save`](crate::model::ConfidenceModel::save)), relative to the
     /// knowledge directory. When set, the bot uses it instead of fitting one at build, and
@@ -322,6 +384,7 @@ impl Default for CalibrationOptions {
         CalibrationOptions {
             mode: CalibrationMode::Auto,
             min_examples: 40,
+            made_up: ProbeKind::ALL.to_vec(),
             model: None,
         }
     }
@@ -336,6 +399,7 @@ impl Config {
             thresholds: Thresholds {
                 answer: t.and_then(|t| t.answer).unwrap_or(self.thresholds.answer),
                 clarify: t.and_then(|t| t.clarify).unwrap_or(self.thresholds.clarify),
+                unknown_words: self.thresholds.unknown_words,
             },
             max_misses: t
                 .and_then(|t| t.max_misses)
@@ -348,7 +412,11 @@ impl Config {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         let t = &self.thresholds;
-        for (name, v) in [("answer", t.answer), ("clarify", t.clarify)] {
+        for (name, v) in [
+            ("answer", t.answer),
+            ("clarify", t.clarify),
+            ("unknown_words", t.unknown_words),
+        ] {
             if !(0.0..=1.0).contains(&v) {
                 out.push(format!(
                     "[thresholds] {name} = {v} is not a probability (use a number from 0 to 1)"

@@ -139,6 +139,43 @@ pub fn fingerprint(queries: &[LabelledQuery]) -> String {
     format!("{h:016x}")
 }
 
+/// Fewest labelled queries worth fitting a confidence model on (`wenda calibrate
+/// --queries`): with fewer, its weights follow the few queries' quirks.
+pub const MIN_FITTING_QUERIES: usize = 200;
+/// Fewest queries without an answer (`expected: null`) worth fitting on: they teach the
+/// model what to hand over.
+pub const MIN_FITTING_OUT_OF_KB: usize = 20;
+
+/// A warning when `queries` are too few to fit a confidence model on (see
+/// [`MIN_FITTING_QUERIES`], [`MIN_FITTING_OUT_OF_KB`]); `None` when they are enough.
+///
+/// ```
+/// use wenda::eval::{LabelledQuery, fitting_warning};
+/// let few = [LabelledQuery::new("车撞了怎么报案", Some("claim-report"))];
+/// assert!(fitting_warning(&few).is_some());
+/// ```
+pub fn fitting_warning(queries: &[LabelledQuery]) -> Option<String> {
+    let out = queries.iter().filter(|q| q.expected.is_none()).count();
+    let mut problems = Vec::new();
+    if queries.len() < MIN_FITTING_QUERIES {
+        problems.push(format!(
+            "{} queries (at least {MIN_FITTING_QUERIES} are needed for weights to be trusted)",
+            queries.len()
+        ));
+    }
+    if out < MIN_FITTING_OUT_OF_KB {
+        problems.push(format!(
+            "{out} queries with \"expected\": null (at least {MIN_FITTING_OUT_OF_KB} are needed to learn what to hand over)"
+        ));
+    }
+    (!problems.is_empty()).then(|| {
+        format!(
+            "the file is too small to fit a confidence model on: {}; label more queries, or calibrate on the knowledge base itself (without --queries)",
+            problems.join(" and ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

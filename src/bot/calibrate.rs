@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
+use super::probes::{MadeUp, Perturber};
 use super::{Bot, Scored};
 use crate::embed::{Embedder, NgramEmbedder};
 use crate::error::{Error, Problem, Result};
@@ -40,6 +41,15 @@ const OUT_PER_IN: f64 = 0.25;
 const OFF_TOPIC_PER_IN: f64 = 0.25;
 /// Folds for re-training the built-in embedder without the held-out questions.
 const FOLDS: u64 = 5;
+/// In-KB questions (real and made up) that a small knowledge base is topped up to with
+/// further rounds of made-up rephrasings.
+const MIN_IN_KB: usize = 400;
+/// Real held-out similar questions from which on made-up rephrasings are not needed: they
+/// are easier than real paraphrases, so where real ones are plenty they would only make the
+/// confidence optimistic.
+const ENOUGH_REAL_IN_KB: usize = 300;
+/// Most rounds of made-up rephrasings per entry.
+const MAX_ROUNDS: usize = 8;
 
 fn stable_hash(s: &str) -> u64 {
     splitmix64(fnv1a(s))
@@ -54,7 +64,8 @@ struct Probe {
     fold: u64,
 }
 
-fn plan(bot: &Bot) -> Vec<Probe> {
+/// The held-out probes, and which entries are held out whole.
+fn plan(bot: &Bot) -> (Vec<Probe>, HashSet<u32>) {
     let kb = bot.knowledge();
     let ranges = &bot.corpus.entry_variants;
     let mut order: Vec<(u64, u32)> = kb
@@ -74,6 +85,7 @@ fn plan(bot: &Bot) -> Vec<Probe> {
             in_kb.push((e, r.collect()));
         }
     }
+    let held_out: HashSet<u32> = out_of_kb.iter().map(|(e, _)| *e).collect();
     let mut probes = round_robin(&in_kb, MAX_IN_KB, |e, v| (Holdout::Variant(v), Some(e)));
     let out_cap = (probes.len() as f64 * OUT_PER_IN).ceil() as usize;
     probes.extend(round_robin(&out_of_kb, out_cap, |e, _| {
@@ -84,7 +96,7 @@ fn plan(bot: &Bot) -> Vec<Probe> {
         let e = bot.corpus.variants[p.query as usize].entry;
         p.fold = stable_hash(&format!("{}#{}", names[e as usize].id, p.query)) % FOLDS;
     }
-    probes
+    (probes, held_out)
 }
 
 /// Up to `cap` probes taking the first variant of every entry, then the second, and so on,
@@ -119,7 +131,7 @@ fn round_robin(
 }
 
 /// Fits the model, or returns `None` when there are fewer than `min_examples` held-out
-/// similar questions.
+/// questions, real and made up together.
 pub(crate) fn self_calibrate(
     bot: &Bot,
     analyses: &[Vec<Analysis>],
@@ -127,13 +139,22 @@ pub(crate) fn self_calibrate(
     min_examples: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Option<ConfidenceModel>> {
-    let probes = plan(bot);
-    let in_kb = probes.iter().filter(|p| p.correct.is_some()).count();
+    let (mut probes, held_out) = plan(bot);
+    let real_in_kb = probes.iter().filter(|p| p.correct.is_some()).count();
+    let flat: Vec<&Analysis> = analyses.iter().flatten().collect();
+    let made_up = made_up_probes(bot, &probes, &held_out, &flat);
+    let in_kb = real_in_kb + made_up.len();
     if in_kb < min_examples.max(1) {
         return Ok(None);
     }
-    let flat: Vec<&Analysis> = analyses.iter().flatten().collect();
-    let total = probes.len();
+    // With made-up questions in the mix, keep the prior share of unanswerable ones.
+    let out_cap = (in_kb as f64 * OUT_PER_IN).ceil() as usize;
+    let out_now = probes.len() - real_in_kb;
+    if out_now < out_cap {
+        let (extra, _) = plan_out_of_kb(bot, &held_out, out_cap, &probes);
+        probes.extend(extra);
+    }
+    let total = probes.len() + made_up.len();
     let mut examples = Vec::with_capacity(total);
     let done = AtomicUsize::new(0);
     progress(0, total);
@@ -170,8 +191,37 @@ pub(crate) fn self_calibrate(
         examples.extend(fold_examples);
     }
     let analyzer = bot.analyzer();
+    // Made-up rephrasings are asked of the whole knowledge base: their source question
+    // stays in, as it would when a customer types it with a slip.
+    let made_up_examples = made_up
+        .par_iter()
+        .map(|(entry, m)| {
+            let scored = bot.score(
+                &analyzer.analyze(&m.text),
+                bot.embedder.as_ref(),
+                Holdout::None,
+            )?;
+            Ok(example(&scored, Kind::MadeUp(*entry)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    examples.extend(made_up_examples);
     let n_off_topic = (in_kb as f64 * OFF_TOPIC_PER_IN).ceil() as usize;
-    let off_topic_examples = off_topic(bot, &probes, &flat, n_off_topic)
+    // Frames for off-topic questions: the held-out similar questions, or where there are
+    // none, the entries' own questions.
+    let mut frames: Vec<VariantId> = probes
+        .iter()
+        .filter(|p| p.correct.is_some())
+        .map(|p| p.query)
+        .collect();
+    if frames.is_empty() {
+        let mut seen = HashSet::new();
+        frames = made_up
+            .iter()
+            .filter(|(e, _)| seen.insert(*e))
+            .map(|(e, _)| bot.corpus.entry_variants[*e as usize].start)
+            .collect();
+    }
+    let off_topic_examples = off_topic(bot, &frames, &flat, n_off_topic)
         .par_iter()
         .map(|text| {
             let scored = bot.score(
@@ -185,7 +235,145 @@ pub(crate) fn self_calibrate(
     examples.extend(off_topic_examples);
     progress(total, total);
     even_out_entries(&mut examples);
-    Ok(Some(fit(&examples, None)))
+    let mut model = fit(&examples, None);
+    if let ModelOrigin::SelfCalibrated {
+        made_up: counts,
+        entries_with_similar,
+        ..
+    } = &mut model.origin
+    {
+        for kind in &bot.config().calibration.made_up {
+            counts.insert(kind.name().to_string(), 0);
+        }
+        for (_, m) in &made_up {
+            *counts.entry(m.kind.name().to_string()).or_default() += 1;
+        }
+        let with: HashSet<u32> = probes.iter().filter_map(|p| p.correct).collect();
+        *entries_with_similar = with.len();
+    }
+    Ok(Some(model))
+}
+
+/// More questions of held-out entries, up to `cap` out-of-KB probes in all: where
+/// made-up rephrasings stand in for missing similar questions, the questions the knowledge
+/// base cannot answer must keep their share. Returns them and how many there were before.
+fn plan_out_of_kb(
+    bot: &Bot,
+    held_out: &HashSet<u32>,
+    cap: usize,
+    probes: &[Probe],
+) -> (Vec<Probe>, usize) {
+    let used: HashSet<VariantId> = probes
+        .iter()
+        .filter(|p| p.correct.is_none())
+        .map(|p| p.query)
+        .collect();
+    let have = used.len();
+    let names = bot.knowledge().entries();
+    let mut entries: Vec<u32> = held_out.iter().copied().collect();
+    entries.sort_unstable_by_key(|&e| (stable_hash(&names[e as usize].id), e));
+    let mut out = Vec::new();
+    for e in entries {
+        for v in bot.corpus.entry_variants[e as usize].clone() {
+            if have + out.len() >= cap {
+                return (out, have);
+            }
+            if used.contains(&v) {
+                continue;
+            }
+            out.push(Probe {
+                query: v,
+                holdout: Holdout::Entry(e),
+                correct: None,
+                fold: stable_hash(&format!("{}#{}", names[e as usize].id, v)) % FOLDS,
+            });
+        }
+    }
+    (out, have)
+}
+
+/// Made-up rephrasings of the entries' own questions (see [`super::probes`]), where real
+/// held-out similar questions are fewer than [`ENOUGH_REAL_IN_KB`]: one for every entry
+/// that is not held out and has no held-out similar question, and more (from
+/// every entry, round after round) while the real and made-up questions together number
+/// fewer than [`MIN_IN_KB`] (a small knowledge base). The kinds take turns; a kind that
+/// cannot change a question gives way to the next. Deterministic.
+fn made_up_probes(
+    bot: &Bot,
+    probes: &[Probe],
+    held_out: &HashSet<u32>,
+    flat: &[&Analysis],
+) -> Vec<(u32, MadeUp)> {
+    let kinds = &bot.config().calibration.made_up;
+    if kinds.is_empty() {
+        return Vec::new();
+    }
+    let kb = bot.knowledge();
+    let real: HashSet<u32> = probes.iter().filter_map(|p| p.correct).collect();
+    let real_count = probes.iter().filter(|p| p.correct.is_some()).count();
+    let mut pool: Vec<char> = general_words(|_| false)
+        .iter()
+        .flat_map(|w| w.chars())
+        .collect();
+    for e in kb.entries() {
+        for v in e.variants() {
+            pool.extend(v.chars());
+        }
+    }
+    let perturber = Perturber::new(kinds, pool, &kb.lexicon().synonyms);
+    let kinds = perturber.kinds().to_vec();
+    let max_idf = bot.corpus.max_idf();
+    let mut sources: Vec<(u64, u32)> = (0..kb.len() as u32)
+        .filter(|e| !held_out.contains(e))
+        .map(|e| (stable_hash(&kb.entries()[e as usize].id), e))
+        .collect();
+    sources.sort_unstable();
+    // Entries without real evidence first.
+    sources.sort_by_key(|&(_, e)| real.contains(&e));
+    if real_count >= ENOUGH_REAL_IN_KB {
+        return Vec::new();
+    }
+    let without = sources.iter().filter(|(_, e)| !real.contains(e)).count();
+    let wanted = without
+        .max(MIN_IN_KB.saturating_sub(real_count))
+        .min(MAX_IN_KB.saturating_sub(real_count));
+    let mut rng = Rng::new(0x9e0b_e5ed);
+    let mut out = Vec::with_capacity(wanted);
+    for round in 0..MAX_ROUNDS {
+        let before = out.len();
+        for (i, &(_, e)) in sources.iter().enumerate() {
+            if out.len() >= wanted {
+                return out;
+            }
+            let range = bot.corpus.entry_variants[e as usize].clone();
+            let n = range.len();
+            if n == 0 {
+                continue;
+            }
+            let v = range.start as usize + (round % n);
+            let text = kb.entries()[e as usize]
+                .variants()
+                .nth(round % n)
+                .unwrap_or_default();
+            let terms: Vec<(String, f32)> = flat[v]
+                .terms
+                .iter()
+                .map(|t| (t.clone(), bot.corpus.term_idf(t).unwrap_or(max_idf)))
+                .collect();
+            let start = i + round * 3;
+            for k in 0..kinds.len() {
+                let kind = kinds[(start + k) % kinds.len()];
+                if let Some(m) = perturber.probe(text, &terms, kind, &mut rng) {
+                    out.push((e, m));
+                    break;
+                }
+            }
+        }
+        if out.len() == before {
+            break;
+        }
+    }
+    out
 }
 
 /// General words (2–4 Chinese characters) that no question of the knowledge base contains.
@@ -193,12 +381,12 @@ fn foreign_words(bot: &Bot) -> Vec<&'static str> {
     general_words(|w| bot.corpus.term_idf(w).is_some())
 }
 
-/// `n` made-up off-topic questions: held-out questions whose distinctive words (those found
+/// `n` made-up off-topic questions: questions (`frames`) whose distinctive words (those found
 /// in few entries) are replaced, in every other question by foreign words, in the others by
 /// distinctive words of other entries' questions. The first kind teaches that unknown words
 /// mean "not for us"; the second is a near miss in the knowledge base's own vocabulary
 /// (`我想买个手机` to an insurer: every word known, yet no entry asks it). Deterministic.
-fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<String> {
+fn off_topic(bot: &Bot, frames: &[VariantId], flat: &[&Analysis], n: usize) -> Vec<String> {
     let words = foreign_words(bot);
     if words.is_empty() || n == 0 {
         return Vec::new();
@@ -222,12 +410,12 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
     own.dedup();
     let mut out = Vec::with_capacity(n);
     let mut rng = Rng::new(0x0ff7_091c);
-    for p in probes.iter().filter(|p| p.correct.is_some()) {
+    for &query in frames {
         if out.len() == n {
             break;
         }
-        let frame = flat[p.query as usize];
-        let source = bot.corpus.variants[p.query as usize].entry;
+        let frame = flat[query as usize];
+        let source = bot.corpus.variants[query as usize].entry;
         let distinctive: Vec<bool> = frame.terms.iter().map(|t| is_distinctive(t)).collect();
         let Some(must) = distinctive.iter().position(|&d| d) else {
             continue;
@@ -266,7 +454,7 @@ fn off_topic(bot: &Bot, probes: &[Probe], flat: &[&Analysis], n: usize) -> Vec<S
 fn even_out_entries(examples: &mut [Example]) {
     let mut per_entry: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
     for ex in examples.iter() {
-        if let Kind::InKb(e) = ex.kind {
+        if let Kind::InKb(e) | Kind::MadeUp(e) = ex.kind {
             *per_entry.entry(e).or_default() += 1;
         }
     }
@@ -276,7 +464,7 @@ fn even_out_entries(examples: &mut [Example]) {
     }
     let mean = total as f64 / per_entry.len() as f64;
     for ex in examples.iter_mut() {
-        if let Kind::InKb(e) = ex.kind {
+        if let Kind::InKb(e) | Kind::MadeUp(e) = ex.kind {
             ex.weight = mean / per_entry[&e] as f64;
         }
     }

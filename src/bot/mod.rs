@@ -4,6 +4,7 @@ mod build;
 mod calibrate;
 mod confusion;
 mod persist;
+mod probes;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

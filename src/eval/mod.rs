@@ -36,6 +36,7 @@
 //!   "confidence": {"auroc": 0.84, "ece": 0.05, "ece_bins": 10},
 //!   "decisions": {"answer": 50, "clarify": 60, "handoff": 27},
 //!   "answer_precision": 0.94,
+//!   "out_of_kb_answered": 0.04,
 //!   "automation": {"target_precision": 0.9, "rate": 0.4, "threshold": 0.61, "answered": 55, "precision": 0.91},
 //!   "latency_us": {"p50": 190, "p90": 320, "p99": 430, "mean": 205, "max": 910}
 //! }
@@ -53,6 +54,8 @@
 //! - `decisions`: the decision mix over all queries, with the knowledge base's thresholds
 //!   (trigger words such as 转人工 give handoffs too). `answer_precision`: share of
 //!   `answer` decisions that gave the expected entry (`null` when nothing was answered).
+//!   `out_of_kb_answered`: share of out-of-KB queries (`expected: null`) that got `answer`
+//!   (`null` without such queries).
 //! - `automation`: the largest share of all queries that could be answered automatically
 //!   with at least `target_precision` of the answers right, the answer threshold that
 //!   gives it (`null` when no threshold does), how many that answers and their precision.
@@ -71,7 +74,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::queries::{LabelledQuery, fingerprint, read_queries};
+pub use crate::queries::{
+    LabelledQuery, MIN_FITTING_OUT_OF_KB, MIN_FITTING_QUERIES, fingerprint, fitting_warning,
+    read_queries,
+};
 pub use crate::stats::Latency;
 pub use metrics::{
     Automation, auroc, automation_at_precision, ece, mrr, recall_at, reciprocal_rank,
@@ -113,6 +119,11 @@ pub struct Report {
     pub decisions: BTreeMap<String, usize>,
     /// Share of `answer` decisions that were right (`None` when nothing was answered).
     pub answer_precision: Option<f64>,
+    /// Share of out-of-KB queries (`expected: null`) that got `answer` (`None` when there
+    /// is no out-of-KB query): each one a confident reply to a question the knowledge base
+    /// cannot answer.
+    #[serde(default)]
+    pub out_of_kb_answered: Option<f64>,
     /// Automation rate at [`AUTOMATION_PRECISION`].
     pub automation: Automation,
     /// `ask` latency.
@@ -265,7 +276,7 @@ pub fn evaluate(
         .iter()
         .map(|k| (k.to_string(), 0))
         .collect();
-    let (mut answered, mut answered_right) = (0usize, 0usize);
+    let (mut answered, mut answered_right, mut answered_out) = (0usize, 0usize, 0usize);
     let mut latency = Vec::with_capacity(queries.len());
     let mut details = Vec::with_capacity(queries.len());
     progress(0, queries.len());
@@ -282,6 +293,7 @@ pub fn evaluate(
         if let Some(id) = reply.answer_id() {
             answered += 1;
             answered_right += usize::from(Some(id) == expected);
+            answered_out += usize::from(expected.is_none());
         }
         let rank =
             expected.and_then(|want| reply.candidates.iter().position(|c| c.entry_id == want));
@@ -352,6 +364,8 @@ pub fn evaluate(
         },
         decisions,
         answer_precision: (answered > 0).then(|| answered_right as f64 / answered as f64),
+        out_of_kb_answered: (queries.len() > in_kb)
+            .then(|| answered_out as f64 / (queries.len() - in_kb) as f64),
         automation: automation_at_precision(&by_truth, AUTOMATION_PRECISION),
         latency_us: Latency::of(&mut latency),
     };

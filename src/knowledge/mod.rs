@@ -329,6 +329,48 @@ impl KnowledgeBase {
         &self.warnings
     }
 
+    /// A warning when entries have no similar question (`wenda check` shows it): where
+    /// real paraphrases are few, self-calibration fits on made-up rephrasings of the
+    /// entries' own questions, which are easier than customers' real ones, so its
+    /// confidence is held back. `None` when every entry has a similar question.
+    ///
+    /// ```
+    /// use wenda::KnowledgeBase;
+    /// let kb = KnowledgeBase::load(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))?;
+    /// assert!(kb.calibration_warning().is_none());
+    /// # Ok::<(), wenda::Error>(())
+    /// ```
+    pub fn calibration_warning(&self) -> Option<Problem> {
+        let without: Vec<&str> = self
+            .entries
+            .iter()
+            .filter(|e| e.similar.is_empty())
+            .map(|e| e.id.as_str())
+            .collect();
+        if without.is_empty() {
+            return None;
+        }
+        let examples = without
+            .iter()
+            .take(5)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let file = self.path().map_or_else(
+            || std::path::PathBuf::from("knowledge base"),
+            |p| p.to_path_buf(),
+        );
+        Some(Problem::warning(
+            file,
+            format!(
+                "{} of {} entries have no similar question (e.g. {examples}{}): self-calibration makes up rephrasings of their own questions instead, which are easier than customers' real ones, so confidence is held back and fewer questions are answered; add the ways customers really ask as `similar`",
+                without.len(),
+                self.entries.len(),
+                if without.len() > 5 { ", …" } else { "" }
+            ),
+        ))
+    }
+
     /// A hash of everything that shapes answers: entries, lexicon, triggers, small talk,
     /// options and the saved confidence model they name
     /// (not where the files are: a moved knowledge base keeps its hash). Two loads of

@@ -33,6 +33,14 @@ pub enum ModelOrigin {
         held_out_entries: usize,
         /// Made-up off-topic questions (should not be answered).
         off_topic: usize,
+        /// Made-up rephrasings of entries' own questions (see
+        /// [`ProbeKind`](crate::config::ProbeKind)), by kind name: the evidence used where
+        /// real similar questions are few. Empty in model files of earlier versions.
+        #[serde(default)]
+        made_up: std::collections::BTreeMap<String, usize>,
+        /// Entries with a held-out similar question (real evidence of paraphrasing).
+        #[serde(default)]
+        entries_with_similar: usize,
     },
     /// Fitted on a file of labelled queries (`wenda calibrate --queries`).
     Queries {
@@ -136,9 +144,27 @@ impl ConfidenceModel {
                 in_kb,
                 held_out_entries,
                 off_topic,
-            } => format!(
-                "self-calibrated on the knowledge base ({in_kb} held-out similar questions, {held_out_entries} questions of held-out entries, {off_topic} made-up off-topic questions)"
-            ),
+                made_up,
+                entries_with_similar,
+            } => {
+                let total: usize = made_up.values().sum();
+                let kinds: Vec<String> = made_up
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect();
+                let made = if total == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        ", {total} made-up rephrasings of the entries' own questions ({})",
+                        kinds.join(", ")
+                    )
+                };
+                format!(
+                    "self-calibrated on the knowledge base ({in_kb} held-out similar questions of {entries_with_similar} entries{made}, {held_out_entries} questions of held-out entries, {off_topic} made-up off-topic questions)"
+                )
+            }
             ModelOrigin::Queries {
                 file,
                 in_kb,

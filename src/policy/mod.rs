@@ -7,10 +7,12 @@
 //! 3. an `asked_for_human` trigger → `handoff` `asked_for_human`, normal priority;
 //! 4. the whole message is small talk (`smalltalk.toml`: 你好, 谢谢, 你是机器人吗…) →
 //!    `small_talk` with the intent's reply;
-//! 5. top confidence ≥ `thresholds.answer` → `answer`;
+//! 5. top confidence ≥ `thresholds.answer` → `answer`, unless at least
+//!    `thresholds.unknown_words` of the question's words (idf-weighted) occur nowhere in the
+//!    knowledge base (then at most a clarify);
 //! 6. top confidence ≥ `thresholds.clarify` → `clarify` with up to
 //!    `clarify.max_suggestions` entries whose confidence is at least
-//!    `clarify.min_confidence`;
+//!    `clarify.min_confidence`, most confident first;
 //! 7. otherwise → `handoff` `low_confidence`, normal priority.
 //!
 //! In a conversation ([`turn`]), on top of that:
@@ -221,7 +223,10 @@ impl Policy {
     ) -> Decision {
         let top = candidates.first();
         let confidence = top.map(|c| c.confidence).unwrap_or(0.0);
-        if let Some(c) = top.filter(|_| confidence >= t.answer)
+        // Most of the question's words are unknown to the knowledge base: whatever one
+        // shared word matched, it asks about something else (at most a clarify).
+        let mostly_unknown = top.is_some_and(|c| c.features.unknown_share >= t.unknown_words);
+        if let Some(c) = top.filter(|_| confidence >= t.answer && !mostly_unknown)
             && let Some((text, category)) = answer(&c.entry_id)
         {
             return Decision::Answer {
@@ -233,9 +238,15 @@ impl Policy {
         }
         if confidence >= t.clarify {
             let opts = &self.config.clarify;
-            let suggestions: Vec<Suggestion> = candidates
+            // Listed most confident first (the ranking order can differ a little, since
+            // the calibrator weighs more than the ranking score).
+            let mut ranked: Vec<&Candidate> = candidates
                 .iter()
                 .filter(|c| c.confidence >= opts.min_confidence)
+                .collect();
+            ranked.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+            let suggestions: Vec<Suggestion> = ranked
+                .into_iter()
                 .take(opts.max_suggestions)
                 .map(|c| Suggestion {
                     entry_id: c.entry_id.clone(),
@@ -389,5 +400,34 @@ mod tests {
         let d = p.after_ranking(&[cand("a", 0.1)], t, answer);
         assert_eq!(d.kind(), "handoff");
         assert_eq!(p.after_ranking(&[], t, answer).kind(), "handoff");
+    }
+
+    #[test]
+    fn suggestions_are_listed_most_confident_first() {
+        let p = policy();
+        let answer = |_: &str| Some(("ans".to_string(), "cat".to_string()));
+        let t = &Config::default().thresholds;
+        let d = p.after_ranking(
+            &[cand("a", 0.28), cand("b", 0.41), cand("c", 0.33)],
+            t,
+            answer,
+        );
+        let Decision::Clarify { suggestions } = d else {
+            panic!("expected clarify, got {d:?}");
+        };
+        let ids: Vec<_> = suggestions.iter().map(|s| s.entry_id.as_str()).collect();
+        assert_eq!(ids, ["b", "c", "a"]);
+    }
+
+    #[test]
+    fn a_question_of_mostly_unknown_words_is_not_answered() {
+        let p = policy();
+        let answer = |_: &str| Some(("ans".to_string(), "cat".to_string()));
+        let t = &Config::default().thresholds;
+        let mut c = cand("a", 0.9);
+        c.features.unknown_share = 0.6;
+        assert_eq!(p.after_ranking(&[c.clone()], t, answer).kind(), "clarify");
+        c.features.unknown_share = 0.2;
+        assert_eq!(p.after_ranking(&[c], t, answer).kind(), "answer");
     }
 }

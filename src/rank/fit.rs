@@ -28,13 +28,15 @@ pub(crate) enum Kind {
     HeldOutEntry,
     /// A made-up off-topic question: nothing should be answered.
     OffTopic,
+    /// A made-up rephrasing of an entry's own question, which should win.
+    MadeUp(u32),
 }
 
 impl Example {
     /// The entry that should win, if any.
     pub fn correct(&self) -> Option<u32> {
         match self.kind {
-            Kind::InKb(e) => Some(e),
+            Kind::InKb(e) | Kind::MadeUp(e) => Some(e),
             Kind::HeldOutEntry | Kind::OffTopic => None,
         }
     }
@@ -61,6 +63,13 @@ fn calibrator_sign(c: CalibrationInput) -> Sign {
 /// The share of questions the calibrator assumes cannot be answered from the knowledge
 /// base (its prior): one in five, about what FAQ evaluation sets hold (bq and lcqmc: 15%).
 const UNANSWERABLE_SHARE: f64 = 0.2;
+
+/// How far a made-up rephrasing that found its entry is from proof that a real customer's
+/// question like it would (its *doubt*): it counts as right with weight 1 − doubt and as
+/// wrong with the doubt. Made-up rephrasings are easier than real paraphrases (their
+/// source question stays in the index, and they are never a near-miss of another meaning),
+/// so where they are the evidence the confidence is shrunk toward "hand over".
+const MADE_UP_DOUBT: f64 = 0.2;
 
 /// L2 penalty on weights (not on the bias).
 const L2: f64 = 1.0;
@@ -324,27 +333,34 @@ pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> Confiden
     let mut rows = Vec::new();
     let mut y = Vec::new();
     let mut kinds = Vec::new();
+    // Rows of made-up rephrasings that found their entry, counted again as wrong (weight
+    // set by the doubt below).
+    let mut doubt_rows: Vec<f64> = Vec::new();
+    let mut doubt_kinds = Vec::new();
     for ex in examples {
         let scored = score_candidates(&scorer, &ex.candidates);
         let Some(&(entry, score, margin, f)) = scored.first() else {
             continue;
         };
-        rows.extend_from_slice(&calibration_inputs(score, margin, &f));
-        y.push(if ex.correct() == Some(entry) {
-            1.0
-        } else {
-            0.0
-        });
-        kinds.push((ex.kind, ex.weight));
+        let inputs = calibration_inputs(score, margin, &f);
+        let right = ex.correct() == Some(entry);
+        rows.extend_from_slice(&inputs);
+        y.push(if right { 1.0 } else { 0.0 });
+        kinds.push((ex.kind, ex.weight, right));
+        if right && matches!(ex.kind, Kind::MadeUp(_)) {
+            doubt_rows.extend_from_slice(&inputs);
+            doubt_kinds.push(ex.weight);
+        }
     }
     let count = |pred: fn(&Kind) -> bool| examples.iter().filter(|e| pred(&e.kind)).count();
     let in_kb = count(|k| matches!(k, Kind::InKb(_)));
+    let answerable = in_kb + count(|k| matches!(k, Kind::MadeUp(_)));
     let held_out_entries = count(|k| *k == Kind::HeldOutEntry);
     let off_topic = count(|k| *k == Kind::OffTopic);
     // Weigh the examples so that questions without an answer make up UNANSWERABLE_SHARE
     // of the total, half of them in-domain (held-out entries), half off-topic.
     let share = |count: usize, part: f64| {
-        let total_in = in_kb.max(1) as f64;
+        let total_in = answerable.max(1) as f64;
         total_in * UNANSWERABLE_SHARE / (1.0 - UNANSWERABLE_SHARE) * part / count.max(1) as f64
     };
     let (w_entry, w_off) = match (held_out_entries, off_topic) {
@@ -354,21 +370,42 @@ pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> Confiden
         (n, 0) => (share(n, 1.0), 0.0),
         (a, b) => (share(a, 0.5), share(b, 0.5)),
     };
-    let sw: Vec<f64> = kinds
-        .iter()
-        .map(|(kind, weight)| match kind {
-            Kind::InKb(_) => *weight,
-            Kind::HeldOutEntry => w_entry,
-            Kind::OffTopic => w_off,
-        })
-        .collect();
-    let n = y.len();
-    let calibrator = if n > 0 {
-        let x = Array2::from_shape_vec((n, CALIBRATION_INPUTS.len()), rows).unwrap_or_default();
-        logistic_signed(&x, &y, &sw, L2, &CalibrationInput::ALL.map(calibrator_sign))
-    } else {
-        ConfidenceModel::builtin().calibrator
+    let width = CALIBRATION_INPUTS.len();
+    let fit_with = |doubt: f64| -> Vec<f64> {
+        let mut sw: Vec<f64> = kinds
+            .iter()
+            .map(|(kind, weight, right)| match kind {
+                Kind::MadeUp(_) if *right => weight * (1.0 - doubt),
+                Kind::InKb(_) | Kind::MadeUp(_) => *weight,
+                Kind::HeldOutEntry => w_entry,
+                Kind::OffTopic => w_off,
+            })
+            .collect();
+        let mut all = rows.clone();
+        let mut labels = y.clone();
+        if doubt > 0.0 {
+            all.extend_from_slice(&doubt_rows);
+            labels.extend(std::iter::repeat_n(0.0, doubt_kinds.len()));
+            sw.extend(doubt_kinds.iter().map(|w| w * doubt));
+        }
+        let n = labels.len();
+        if n == 0 {
+            return ConfidenceModel::builtin().calibrator;
+        }
+        let x = Array2::from_shape_vec((n, width), all).unwrap_or_default();
+        logistic_signed(
+            &x,
+            &labels,
+            &sw,
+            L2,
+            &CalibrationInput::ALL.map(calibrator_sign),
+        )
     };
+    let calibrator = fit_with(if doubt_kinds.is_empty() {
+        0.0
+    } else {
+        MADE_UP_DOUBT
+    });
     ConfidenceModel {
         ranker,
         calibrator,
@@ -376,6 +413,8 @@ pub(crate) fn fit(examples: &[Example], origin: Option<ModelOrigin>) -> Confiden
             in_kb,
             held_out_entries,
             off_topic,
+            made_up: Default::default(),
+            entries_with_similar: 0,
         }),
         knowledge: None,
     }

@@ -35,9 +35,20 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let manifest = bot.save(&out)?;
     let save_time = started.elapsed();
     if args.json {
+        // The manifest, and the confidence model with the evidence it was fitted on.
+        let mut value = serde_json::to_value(&manifest).unwrap_or_default();
+        if let Some(map) = value.as_object_mut() {
+            map.insert(
+                "model".into(),
+                serde_json::json!({
+                    "origin": bot.model().origin,
+                    "description": bot.model().describe(),
+                }),
+            );
+        }
         outln!(
             "{}",
-            serde_json::to_string_pretty(&manifest)
+            serde_json::to_string_pretty(&value)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
         )?;
         return Ok(ExitCode::SUCCESS);
@@ -51,6 +62,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         manifest.embedder,
         if manifest.hnsw { "hnsw" } else { "exact" }
     )?;
+    outln!("confidence model: {}", bot.model().describe())?;
     outln!(
         "build {:.2} s, save {:.2} s, {:.1} MB in {} files",
         build_time.as_secs_f64(),

@@ -46,6 +46,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let bot = build_with(kb, |b| b.config(config))?;
     let model = match (&queries, &args.queries) {
         (Some(queries), Some(path)) => {
+            if let Some(w) = wenda::eval::fitting_warning(queries) {
+                errln!("warning: {}: {w}", path.display());
+            }
             let bar = ProgressBar::new(queries.len() as u64);
             bar.set_style(
                 ProgressStyle::with_template("{bar:40} {pos}/{len} queries")

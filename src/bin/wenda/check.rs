@@ -38,6 +38,10 @@ struct Summary<'a> {
     dictionary_words: usize,
     synonym_groups: usize,
     stopwords: usize,
+    /// Similar questions (the real evidence self-calibration holds out).
+    similar_questions: usize,
+    /// Entries without a similar question (calibrated on made-up rephrasings).
+    entries_without_similar: usize,
     errors: usize,
     warnings: usize,
     /// Confused pairs reported as notes (one direction, different answers).
@@ -94,7 +98,8 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let (kb, problems): (Option<KnowledgeBase>, Vec<Problem>) =
         match KnowledgeBase::load(&args.kb.kb) {
             Ok(kb) => {
-                let warnings = kb.warnings().to_vec();
+                let mut warnings = kb.warnings().to_vec();
+                warnings.extend(kb.calibration_warning());
                 (Some(kb), warnings)
             }
             Err(Error::Knowledge(p)) => (None, p.all().to_vec()),
@@ -121,6 +126,10 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         dictionary_words: kb.as_ref().map_or(0, |k| k.lexicon().dict.len()),
         synonym_groups: kb.as_ref().map_or(0, |k| k.lexicon().synonyms.len()),
         stopwords: kb.as_ref().map_or(0, |k| k.lexicon().stopwords.len()),
+        similar_questions: kb.as_ref().map_or(0, |k| k.variant_count() - k.len()),
+        entries_without_similar: kb.as_ref().map_or(0, |k| {
+            k.entries().iter().filter(|e| e.similar.is_empty()).count()
+        }),
         errors,
         warnings,
         notes,
@@ -154,6 +163,11 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
                 summary.dictionary_words,
                 summary.synonym_groups,
                 summary.stopwords
+            )?;
+            outln!(
+                "calibration evidence: {} similar questions; {} entries without any",
+                summary.similar_questions,
+                summary.entries_without_similar
             )?;
         }
         outln!(

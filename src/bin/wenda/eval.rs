@@ -144,6 +144,7 @@ fn human(r: &Report) -> String {
             r.thresholds.answer
         ),
     );
+    line("out-of-KB queries answered", opt(r.out_of_kb_answered));
     line(
         &format!("automation @{:.0}%", a.target_precision * 100.0),
         match a.threshold {

@@ -114,15 +114,7 @@ pub fn reply(r: &Reply) -> String {
 pub fn explain(bot: &Bot, r: &Reply) -> String {
     let mut s = String::new();
     let origin = match &bot.model().origin {
-        ModelOrigin::Builtin => "built-in weights".to_string(),
-        ModelOrigin::SelfCalibrated {
-            in_kb,
-            held_out_entries,
-            off_topic,
-        } => format!(
-            "self-calibrated on this knowledge base ({in_kb} held-out similar questions, \
-             {held_out_entries} questions of held-out entries, {off_topic} made-up off-topic questions)"
-        ),
+        ModelOrigin::Builtin | ModelOrigin::SelfCalibrated { .. } => bot.model().describe(),
         other => format!("{other:?}"),
     };
     let a = bot.analyzer().analyze(&r.query);
