@@ -233,7 +233,7 @@ fn check_config(folder: &ModelDir, c: &BertConfig) -> Result<()> {
     if c.max_position_embeddings < 2 {
         return bad("max_position_embeddings must be at least 2".into());
     }
-    if c.hidden_size % c.num_attention_heads != 0 {
+    if !c.hidden_size.is_multiple_of(c.num_attention_heads) {
         return bad(format!(
             "hidden_size {} is not a multiple of num_attention_heads {}",
             c.hidden_size, c.num_attention_heads

@@ -84,7 +84,7 @@ fn read_table(folder: &ModelDir, bytes: &[u8]) -> Result<(Vec<f32>, usize, usize
     let name = match names.as_slice() {
         [] => return Err(bad("holds no tensor".into())),
         [one] => one.to_string(),
-        _ if names.iter().any(|n| *n == TABLE_TENSOR) => TABLE_TENSOR.to_string(),
+        _ if names.contains(&TABLE_TENSOR) => TABLE_TENSOR.to_string(),
         _ => {
             return Err(bad(format!(
                 "holds {} tensors and none is named \"{TABLE_TENSOR}\"; a static model has one embedding matrix",
