@@ -576,6 +576,23 @@ mod tests {
     }
 
     #[test]
+    fn embedder_options_are_checked() {
+        let mut c = Config::default();
+        c.embedder.kind = EmbedderKind::Bert;
+        assert!(c.problems()[0].contains("needs path"), "{:?}", c.problems());
+        c.embedder.path = Some("models/bge".into());
+        assert!(c.problems().is_empty());
+        c.embedder.kind = EmbedderKind::Builtin;
+        c.embedder.pooling = Some(Pooling::Cls);
+        c.embedder.batch_size = 0;
+        let p = c.problems();
+        assert_eq!(p.len(), 3, "{p:?}");
+        // The default is left out of the serialized options (and so of the content hash).
+        let text = serde_json::to_string(&Config::default()).unwrap();
+        assert!(!text.contains("embedder"), "{text}");
+    }
+
+    #[test]
     fn out_of_order_thresholds() {
         let mut c = Config::default();
         c.thresholds.clarify = 1.5;
