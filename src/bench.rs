@@ -122,6 +122,11 @@ pub struct BenchReport {
     pub open_s: f64,
     /// Size of the saved index, bytes.
     pub index_bytes: u64,
+    /// [`Embedder::id`](crate::embed::Embedder::id) of the embedder measured.
+    pub embedder: String,
+    /// Embedding one question (analysis done), on one thread: the embedder's share of
+    /// `latency_us`.
+    pub embed_us: Latency,
     /// `ask` latency on one thread.
     pub latency_us: Latency,
     /// Questions per second on one thread.
@@ -167,6 +172,8 @@ pub struct BuildReport {
     /// Seconds spent in each build step, in order (`analyze`, `lexical index`, `embed`,
     /// `vector index`, `calibrate`).
     pub stages: Vec<(String, f64)>,
+    /// Seconds of the `embed` step per 1,000 question variants built.
+    pub embed_per_1000_variants_s: Option<f64>,
     /// Saving the index, seconds.
     pub save_s: f64,
     /// Peak resident memory of the process up to the end of the build, bytes (Linux).
@@ -188,6 +195,7 @@ pub fn run(
     progress: &dyn Fn(&str),
 ) -> Result<BenchReport> {
     progress("building");
+    let variants = kb.variant_count();
     let started = Instant::now();
     let stages: Arc<Mutex<Vec<(BuildStage, Instant)>>> = Arc::default();
     let record = stages.clone();
@@ -209,9 +217,15 @@ pub fn run(
     progress("saving");
     let started = Instant::now();
     let saved = built.save(&dir);
+    let stages = stage_times(&stages, finished);
+    let embed_per_1000_variants_s = stages
+        .iter()
+        .find(|(s, _)| s == BuildStage::Embed.label())
+        .map(|(_, t)| t * 1000.0 / variants.max(1) as f64);
     let build = BuildReport {
         build_s,
-        stages: stage_times(&stages, finished),
+        stages,
+        embed_per_1000_variants_s,
         save_s: started.elapsed().as_secs_f64(),
         peak_rss: peak_rss(),
     };
@@ -275,6 +289,14 @@ pub fn run_saved(
         }
     }
     let one = started.elapsed();
+    progress("embedding on one thread");
+    let analyses: Vec<_> = texts.iter().map(|q| bot.analyzer().analyze(q)).collect();
+    let mut embed_samples = Vec::with_capacity(analyses.len());
+    for a in &analyses {
+        let t = Instant::now();
+        std::hint::black_box(bot.embedder().embed(a));
+        embed_samples.push(t.elapsed());
+    }
     let threads = options.threads.max(1);
     progress("asking on several threads");
     let many = throughput(&bot, &texts, asks, threads);
@@ -291,6 +313,8 @@ pub fn run_saved(
         build: None,
         open_s,
         index_bytes: manifest.files.values().map(|f| f.bytes).sum(),
+        embedder: bot.embedder().id(),
+        embed_us: Latency::of(&mut embed_samples),
         latency_us: Latency::of(&mut samples),
         qps_1_thread: qps_1,
         threads,

@@ -26,6 +26,18 @@
 //! [embedding]
 //! dimension = 128          # width of the built-in embedder's vectors (16–1024)
 //!
+//! [embedder]
+//! kind = "builtin"         # "builtin": the n-gram embedder trained on the KB itself;
+//!                          # "bert": a BERT-family sentence encoder (bge-*-zh, text2vec,
+//!                          # m3e; cargo feature `bert`); "static": a model2vec-style
+//!                          # static embedding table (cargo feature `static`)
+//! # path = "models/bge-small-zh-v1.5"  # the model's folder (Hugging Face layout),
+//!                          # relative to the knowledge directory; needed by bert, static
+//! # pooling = "cls"        # bert only: "cls" or "mean"; default: as the folder's
+//!                          # 1_Pooling/config.json says, mean without one
+//! max_tokens = 128         # bert only: longer questions are cut to this many tokens
+//! batch_size = 32          # bert only: questions encoded together while building
+//!
 //! [calibration]
 //! mode = "auto"            # "auto": fit the confidence model on the KB's own similar
 //!                          # questions when there are enough; "builtin": shipped weights
@@ -77,6 +89,11 @@ pub struct Config {
     pub retrieval: RetrievalOptions,
     /// The built-in embedder.
     pub embedding: EmbeddingOptions,
+    /// Which embedder: the built-in one (default) or a pretrained model from a folder.
+    /// Left out of the serialized form when it is the default, so that knowledge bases
+    /// without a model keep their content hash.
+    #[serde(skip_serializing_if = "EmbedderOptions::is_default")]
+    pub embedder: EmbedderOptions,
     /// How the confidence model is obtained.
     pub calibration: CalibrationOptions,
     /// Conversations: misses before handoff, follow-ups.
@@ -299,6 +316,79 @@ impl Default for EmbeddingOptions {
     }
 }
 
+/// Which kind of embedder `[embedder]` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EmbedderKind {
+    /// The n-gram paraphrase embedder trained on the knowledge base at build
+    /// (`[embedding]` sets its width); needs no model. Default.
+    #[default]
+    Builtin,
+    /// A BERT-family sentence encoder in a Hugging Face folder (`config.json`,
+    /// `model.safetensors`, `tokenizer.json`, optionally `1_Pooling/config.json`), run on
+    /// the CPU. Needs the cargo feature `bert`.
+    Bert,
+    /// A model2vec-style static embedding table (`tokenizer.json` and one matrix in
+    /// `model.safetensors`): the mean of the question's token rows. Needs the cargo
+    /// feature `static`.
+    Static,
+}
+
+/// How a BERT encoder's token vectors become one sentence vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pooling {
+    /// The vector of the first (`[CLS]`) token (bge models).
+    Cls,
+    /// The mean of the token vectors, padding excluded (text2vec, m3e).
+    Mean,
+}
+
+/// `[embedder]`: the embedder of the vector index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmbedderOptions {
+    /// Default `builtin`.
+    pub kind: EmbedderKind,
+    /// The model's folder, relative to the knowledge directory (or absolute). Needed by
+    /// `bert` and `static`; nothing is ever downloaded. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<std::path::PathBuf>,
+    /// `bert` only: overrides the pooling of the folder's `1_Pooling/config.json`
+    /// (without one, mean pooling is used). Default: as the folder says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pooling: Option<Pooling>,
+    /// `bert` only: questions longer than this many tokens (special tokens included)
+    /// are cut; the cost of a question grows with its length. Default 128 (2–8192).
+    pub max_tokens: usize,
+    /// `bert` only: questions encoded in one batch while building. Default 32 (1–1024).
+    pub batch_size: usize,
+}
+
+impl Default for EmbedderOptions {
+    fn default() -> Self {
+        EmbedderOptions {
+            kind: EmbedderKind::Builtin,
+            path: None,
+            pooling: None,
+            max_tokens: 128,
+            batch_size: 32,
+        }
+    }
+}
+
+impl EmbedderOptions {
+    /// Whether these are the defaults (the built-in embedder).
+    pub fn is_default(&self) -> bool {
+        *self == EmbedderOptions::default()
+    }
+
+    /// Whether a pretrained model is used (kind `bert` or `static`).
+    pub fn is_pretrained(&self) -> bool {
+        self.kind != EmbedderKind::Builtin
+    }
+}
+
 /// Where the confidence model's weights come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -505,6 +595,32 @@ impl Config {
                 self.embedding.dimension
             ));
         }
+        let e = &self.embedder;
+        match (e.kind, &e.path) {
+            (EmbedderKind::Builtin, Some(p)) => out.push(format!(
+                "[embedder] path = {:?} needs kind = \"bert\" or \"static\" (kind is \"builtin\", which uses no model)",
+                p.display().to_string()
+            )),
+            (EmbedderKind::Bert | EmbedderKind::Static, None) => out.push(
+                "[embedder] kind = \"bert\" or \"static\" needs path = \"the model's folder\"".to_string(),
+            ),
+            _ => {}
+        }
+        if e.pooling.is_some() && e.kind != EmbedderKind::Bert {
+            out.push("[embedder] pooling applies only to kind = \"bert\"".to_string());
+        }
+        if !(2..=8192).contains(&e.max_tokens) {
+            out.push(format!(
+                "[embedder] max_tokens = {} must be from 2 to 8192",
+                e.max_tokens
+            ));
+        }
+        if !(1..=1024).contains(&e.batch_size) {
+            out.push(format!(
+                "[embedder] batch_size = {} must be from 1 to 1024",
+                e.batch_size
+            ));
+        }
         out
     }
 
@@ -552,6 +668,23 @@ mod tests {
         let p = c.problems();
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p[0].contains("[tiers.vip] clarify"), "{p:?}");
+    }
+
+    #[test]
+    fn embedder_options_are_checked() {
+        let mut c = Config::default();
+        c.embedder.kind = EmbedderKind::Bert;
+        assert!(c.problems()[0].contains("needs path"), "{:?}", c.problems());
+        c.embedder.path = Some("models/bge".into());
+        assert!(c.problems().is_empty());
+        c.embedder.kind = EmbedderKind::Builtin;
+        c.embedder.pooling = Some(Pooling::Cls);
+        c.embedder.batch_size = 0;
+        let p = c.problems();
+        assert_eq!(p.len(), 3, "{p:?}");
+        // The default is left out of the serialized options (and so of the content hash).
+        let text = serde_json::to_string(&Config::default()).unwrap();
+        assert!(!text.contains("embedder"), "{text}");
     }
 
     #[test]

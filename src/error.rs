@@ -70,6 +70,17 @@ pub enum Error {
         got: Option<(String, usize)>,
     },
 
+    /// A pretrained embedding model (`[embedder]` in `wenda.toml`) cannot be used: a file
+    /// of its folder is missing, damaged or does not fit the others (the layout, the
+    /// tensors' shapes and types, the vocabulary).
+    #[error("embedding model file {}: {reason}", file.display())]
+    BadEmbedder {
+        /// The file at fault (or the model's folder when the folder itself is).
+        file: PathBuf,
+        /// What is wrong with it, and what to do.
+        reason: String,
+    },
+
     /// A confidence model cannot be used by this version of wenda: not a model file, a
     /// model of another format, or fitted for other features. Fit it again with
     /// `wenda calibrate`.
@@ -159,7 +170,8 @@ fn embedder_mismatch(
     match got {
         Some((got, got_dimension)) => format!(
             "the index at {} was built with the embedder {expected} ({expected_dimension} \
-             dimensions), not {got} ({got_dimension} dimensions)",
+             dimensions), not {got} ({got_dimension} dimensions); rebuild the index \
+             (`wenda build`) or use the model it was built with",
             dir.display()
         ),
         None => format!(

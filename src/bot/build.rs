@@ -19,6 +19,20 @@ use crate::model::ConfidenceModel;
 use crate::policy::Policy;
 use crate::text::{Analysis, Analyzer};
 
+/// Question variants given to [`Embedder::embed_batch`] at once while building.
+const EMBED_BATCH: usize = 64;
+
+/// The folder a relative `[embedder] path` starts from: the knowledge directory (the
+/// folder of a single-file knowledge base), or the working directory for one made in
+/// code.
+pub(super) fn model_base(kb: &KnowledgeBase) -> std::path::PathBuf {
+    match kb.path() {
+        Some(p) if p.is_dir() => p.to_path_buf(),
+        Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => std::path::PathBuf::new(),
+    }
+}
+
 /// What [`BotBuilder::build_or_open`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -270,6 +284,10 @@ impl BotBuilder {
         let lexical = LexicalIndex::build(&analyzer, analyses.iter().flatten())?;
         report(BuildStage::LexicalIndex, total, total);
 
+        let embedder = match embedder {
+            Some(e) => Some(e),
+            None => crate::embed::load(&config.embedder, &model_base(&kb))?,
+        };
         let builtin = match embedder {
             Some(_) => None,
             None => Some(Arc::new(NgramEmbedder::train(
@@ -285,14 +303,23 @@ impl BotBuilder {
         let dim = embedder.dimension();
         let tick = ticker(BuildStage::Embed);
         let flat: Vec<&Analysis> = analyses.iter().flatten().collect();
+        // In batches (an encoder runs faster on several questions at once), the batches
+        // in parallel.
         let rows: Vec<Vec<f32>> = flat
-            .par_iter()
-            .map(|a| {
-                let v = embedder.embed(a);
-                tick.add(1);
+            .par_chunks(EMBED_BATCH)
+            .flat_map_iter(|batch| {
+                let v = embedder.embed_batch(batch);
+                tick.add(batch.len());
                 v
             })
             .collect();
+        if rows.len() != flat.len() {
+            return Err(Error::WrongDimension {
+                embedder: format!("{} (vectors per batch)", embedder.id()),
+                expected: flat.len(),
+                got: rows.len(),
+            });
+        }
         tick.finish();
         let mut matrix = Array2::<f32>::zeros((total, dim));
         for (i, v) in rows.iter().enumerate() {

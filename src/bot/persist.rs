@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::Bot;
+use super::build::model_base;
 use crate::embed::{Embedder, NgramEmbedder};
 use crate::error::{Error, Result};
 use crate::index::store::{self, FORMAT_VERSION, Manifest, native_endian};
@@ -116,14 +117,17 @@ impl Bot {
     }
 
     /// Opens an index saved by [`Bot::save`] (or `wenda build`) without re-indexing. The
-    /// index must have been built with the built-in embedder; see
-    /// [`Bot::open_with_embedder`] otherwise.
+    /// index must have been built with the built-in embedder or with the model the
+    /// knowledge base's `[embedder]` names (loaded again, and refused when its files have
+    /// changed); see [`Bot::open_with_embedder`] for an embedder given in code.
     ///
     /// # Errors
     /// [`Error::Index`] when there is no index or when a file is damaged (every file's
     /// checksum is verified); [`Error::StaleIndex`] when it was written by another format
     /// version or on a machine of another byte order; [`Error::EmbedderMismatch`] when it
-    /// was built with a custom embedder; [`Error::Io`] when a file cannot be read.
+    /// was built with a custom embedder or another model than `[embedder]` names now;
+    /// [`Error::BadEmbedder`] when that model cannot be loaded; [`Error::Io`] when a file
+    /// cannot be read.
     pub fn open(dir: impl AsRef<Path>) -> Result<Bot> {
         open(dir.as_ref(), None)
     }
@@ -163,10 +167,12 @@ impl Bot {
                 m.wenda_version,
                 env!("CARGO_PKG_VERSION")
             )),
-            Ok(m) if !m.builtin_embedder => IndexStatus::Stale(format!(
-                "the index was built with the custom embedder {}",
-                m.embedder
-            )),
+            Ok(m) if !m.builtin_embedder && !kb.config().embedder.is_pretrained() => {
+                IndexStatus::Stale(format!(
+                    "the index was built with the custom embedder {}",
+                    m.embedder
+                ))
+            }
             Ok(m) => IndexStatus::UpToDate(Box::new(m)),
         }
     }
@@ -253,6 +259,21 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
             }
             let e = Arc::new(e);
             (e.clone() as Arc<dyn Embedder>, Some(e))
+        }
+        None if kb.config().embedder.is_pretrained() => {
+            // The model `[embedder]` names, which must be the one the index was built with
+            // (its id carries a hash of the model's files).
+            let e = crate::embed::load(&kb.config().embedder, &model_base(&kb))?
+                .ok_or_else(|| Error::Config("[embedder] names no model".into()))?;
+            if e.id() != manifest.embedder || e.dimension() != manifest.dimension {
+                return Err(Error::EmbedderMismatch {
+                    dir: dir.to_path_buf(),
+                    expected: manifest.embedder,
+                    expected_dimension: manifest.dimension,
+                    got: Some((e.id(), e.dimension())),
+                });
+            }
+            (e, None)
         }
         None => {
             return Err(Error::EmbedderMismatch {

@@ -65,6 +65,7 @@
 //! | 422 | `invalid_knowledge` | the new knowledge base has errors, listed in `problems` ([`Error::Knowledge`]) |
 //! | 422 | `empty_knowledge_base` | the new knowledge base has no entries ([`Error::EmptyKnowledgeBase`]) |
 //! | 422 | `bad_model` | the confidence model file cannot be used; refit it with `wenda calibrate` ([`Error::BadModel`]) |
+//! | 422 | `bad_embedder` | the pretrained model `[embedder]` names cannot be used; the message names the file ([`Error::BadEmbedder`]) |
 //! | 422 | `invalid_queries`, `evaluated_on_fitting_queries` | a labelled-queries problem ([`Error::Queries`], [`Error::EvaluatedOnFittingQueries`]) |
 //! | 409 | `busy` | another reload is running ([`Error::Busy`]) |
 //! | 409 | `already_recorded` | feedback on a reply that already has it: it is accepted once per reply ([`Error::AlreadyRecorded`]) |
@@ -372,6 +373,7 @@ fn service_error(e: Error) -> ApiError {
         }
         Error::EmptyKnowledgeBase => (unprocessable, "empty_knowledge_base"),
         Error::BadModel { .. } => (unprocessable, "bad_model"),
+        Error::BadEmbedder { .. } => (unprocessable, "bad_embedder"),
         Error::Queries(_) => (unprocessable, "invalid_queries"),
         Error::EvaluatedOnFittingQueries { .. } => (unprocessable, "evaluated_on_fitting_queries"),
         Error::InvalidRequest(_) => (unprocessable, "invalid_request"),

@@ -5,6 +5,7 @@ mod common;
 mod concurrency;
 mod conversation;
 mod curator;
+mod encoders;
 mod eval;
 mod fixture_kb;
 mod http;

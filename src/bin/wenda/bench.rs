@@ -47,6 +47,11 @@ pub struct Args {
     /// Keep the index the bench builds in this directory (default: a temporary one).
     #[arg(long, value_name = "DIR", conflicts_with = "index")]
     pub save: Option<PathBuf>,
+    /// Measure with a BERT encoder of this shape, with random weights generated now (the
+    /// cost of a real model of the shape, not its quality): `bge-small-zh` (bge-small-zh-v1.5:
+    /// hidden 512, 4 layers, 8 heads, vocabulary 21,128). Needs the cargo feature `bert`.
+    #[arg(long, value_name = "SHAPE", value_parser = ["bge-small-zh"], conflicts_with = "index")]
+    pub random_encoder: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -118,6 +123,15 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         config.retrieval.vector_search = method;
         kb = kb.with_config(config)?;
     }
+    let encoder_dir = match &args.random_encoder {
+        Some(_) => {
+            let dir =
+                std::env::temp_dir().join(format!("wenda-random-encoder-{}", std::process::id()));
+            kb = with_random_encoder(kb, &dir, args.seed)?;
+            Some(dir)
+        }
+        None => None,
+    };
     let (questions, queries_label) = match &args.queries {
         Some(path) => (
             read_queries(path).map_err(missing_as("--queries"))?,
@@ -128,7 +142,11 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             format!("1000 generated (seed {})", args.seed),
         ),
     };
-    let report = wenda::bench::run(kb, &questions, &options, &progress)?;
+    let report = wenda::bench::run(kb, &questions, &options, &progress);
+    if let Some(dir) = encoder_dir {
+        let _ignored = std::fs::remove_dir_all(dir);
+    }
+    let report = report?;
     let kb = match args.synthetic {
         Some(n) => format!(
             "synthetic {n} variants from {} (seed {})",
@@ -138,6 +156,34 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         None => args.kb.kb.display().to_string(),
     };
     output(&args, kb, &queries_label, &report)
+}
+
+/// `kb` set to embed with a BERT encoder of bge-small-zh-v1.5's shape, random weights
+/// written into `dir`.
+#[cfg(feature = "bert")]
+fn with_random_encoder(
+    kb: wenda::KnowledgeBase,
+    dir: &std::path::Path,
+    seed: u64,
+) -> Result<wenda::KnowledgeBase, Error> {
+    use wenda::embed::random_model::{BertShape, write_bert};
+    errln!("bench: writing a random encoder of bge-small-zh-v1.5's shape");
+    write_bert(dir, &BertShape::BGE_SMALL_ZH, seed, Some("cls"))?;
+    let mut config = kb.config().clone();
+    config.embedder.kind = wenda::config::EmbedderKind::Bert;
+    config.embedder.path = Some(dir.to_path_buf());
+    kb.with_config(config)
+}
+
+#[cfg(not(feature = "bert"))]
+fn with_random_encoder(
+    _: wenda::KnowledgeBase,
+    _: &std::path::Path,
+    _: u64,
+) -> Result<wenda::KnowledgeBase, Error> {
+    Err(Error::Config(
+        "--random-encoder needs wenda built with the cargo feature `bert`".into(),
+    ))
 }
 
 fn output(args: &Args, kb: String, queries: &str, report: &BenchReport) -> Result<ExitCode, Error> {
@@ -195,6 +241,9 @@ fn print_table(kb: &str, queries: &str, r: &BenchReport) -> Result<(), Error> {
             "build",
             format!("{:.2} s ({})", b.build_s, stages.join(", ")),
         ));
+        if let Some(e) = b.embed_per_1000_variants_s {
+            rows.push(("embed (build)", format!("{e:.3} s per 1,000 variants")));
+        }
         rows.push(("save", format!("{:.2} s", b.save_s)));
         rows.push(("peak memory", format!("{} building", mb(b.peak_rss))));
     }
@@ -208,6 +257,8 @@ fn print_table(kb: &str, queries: &str, r: &BenchReport) -> Result<(), Error> {
                 mb(r.peak_rss_open)
             ),
         ),
+        ("embedder", r.embedder.clone()),
+        ("embed, 1 thread", lat(&r.embed_us)),
         ("ask, 1 thread", lat(&r.latency_us)),
         (
             "throughput",

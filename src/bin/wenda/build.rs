@@ -26,6 +26,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let out = args.out.unwrap_or_else(|| default_index_dir(&args.kb.kb));
     let kb = load(&args.kb)?;
     let (bar, update) = build_progress();
+    if args.json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     let started = Instant::now();
     let built = Bot::builder(kb).on_progress(update).build();
     bar.finish_and_clear();
