@@ -240,17 +240,7 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
         return Err(damaged(&generation, "the vector and variant counts differ"));
     }
     let (embedder, builtin_embedder): (Arc<dyn Embedder>, _) = match custom {
-        Some(e) => {
-            if e.id() != manifest.embedder || e.dimension() != manifest.dimension {
-                return Err(Error::EmbedderMismatch {
-                    dir: dir.to_path_buf(),
-                    expected: manifest.embedder,
-                    expected_dimension: manifest.dimension,
-                    got: Some((e.id(), e.dimension())),
-                });
-            }
-            (e, None)
-        }
+        Some(e) => (same_embedder(e, &manifest, dir)?, None),
         None if manifest.builtin_embedder => {
             let path = generation.join(EMBEDDER_FILE);
             let e: NgramEmbedder = read_postcard(&path)?;
@@ -265,15 +255,7 @@ fn open(dir: &Path, custom: Option<Arc<dyn Embedder>>) -> Result<Bot> {
             // (its id carries a hash of the model's files).
             let e = crate::embed::load(&kb.config().embedder, &model_base(&kb))?
                 .ok_or_else(|| Error::Config("[embedder] names no model".into()))?;
-            if e.id() != manifest.embedder || e.dimension() != manifest.dimension {
-                return Err(Error::EmbedderMismatch {
-                    dir: dir.to_path_buf(),
-                    expected: manifest.embedder,
-                    expected_dimension: manifest.dimension,
-                    got: Some((e.id(), e.dimension())),
-                });
-            }
-            (e, None)
+            (same_embedder(e, &manifest, dir)?, None)
         }
         None => {
             return Err(Error::EmbedderMismatch {
@@ -351,6 +333,24 @@ fn spot_check_vectors(
 
 fn hash_hex(hash: u64) -> String {
     format!("{hash:016x}")
+}
+
+/// `embedder` when it is the one the index was built with (id and dimension), else
+/// [`Error::EmbedderMismatch`].
+fn same_embedder(
+    embedder: Arc<dyn Embedder>,
+    manifest: &Manifest,
+    dir: &Path,
+) -> Result<Arc<dyn Embedder>> {
+    if embedder.id() != manifest.embedder || embedder.dimension() != manifest.dimension {
+        return Err(Error::EmbedderMismatch {
+            dir: dir.to_path_buf(),
+            expected: manifest.embedder.clone(),
+            expected_dimension: manifest.dimension,
+            got: Some((embedder.id(), embedder.dimension())),
+        });
+    }
+    Ok(embedder)
 }
 
 fn damaged(path: &Path, why: &str) -> Error {
