@@ -1,13 +1,19 @@
 //! Unique ids for replies and conversations, made locally (no network, no coordination).
 //!
-//! An id is `<prefix>-<process tag>-<counter>`: the process tag (12 hex digits) is hashed
-//! once per process from the clock, the process id and the standard library's random
-//! hasher keys, so replicas of a service do not collide; the counter makes ids unique
-//! within the process. `r-3f9a1c02b7d4-1a` is a reply id.
+//! An id is `<prefix>-<process tag>-<counter>`: the process tag (48 bits) is hashed once
+//! per process from the clock, the process id and the standard library's random hasher
+//! keys, so replicas of a service do not collide; the counter (hex) makes ids unique
+//! within the process. `r-dpjbmaceahne-1a` is a reply id.
 //!
 //! A conversation id is different: it is a capability (whoever holds it may continue the
 //! conversation), so it is 128 random bits from the operating system's generator
-//! (`getrandom`), `c-` and 32 hex digits, unguessable.
+//! (`getrandom`), `c-` and 32 letters, unguessable.
+//!
+//! Random bits are spelled with the letters `a`–`p` (one per 4 bits), never digits: ids
+//! are written to the query log through the personal-data masker, and a hex spelling is
+//! all digits often enough (a 12-digit run, or 11 digits starting with 1) that the masker
+//! would take an id for a phone or card number and the log could no longer join a
+//! reply to its feedback or a conversation's turns.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -15,7 +21,7 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-static PROCESS_TAG: LazyLock<u64> = LazyLock::new(|| {
+static PROCESS_TAG: LazyLock<u128> = LazyLock::new(|| {
     let mut h = RandomState::new().build_hasher();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -23,14 +29,22 @@ static PROCESS_TAG: LazyLock<u64> = LazyLock::new(|| {
         .unwrap_or(0);
     h.write_u128(now);
     h.write_u32(std::process::id());
-    h.finish() & 0xffff_ffff_ffff
+    u128::from(h.finish() & 0xffff_ffff_ffff)
 });
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn next(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{prefix}-{:012x}-{n:x}", *PROCESS_TAG)
+    format!("{prefix}-{}-{n:x}", letters(*PROCESS_TAG, 12))
+}
+
+/// The low `count` nibbles of `bits`, most significant first, as letters `a`–`p`.
+fn letters(bits: u128, count: u32) -> String {
+    (0..count)
+        .rev()
+        .map(|i| char::from(b'a' + ((bits >> (4 * i)) & 0xf) as u8))
+        .collect()
 }
 
 /// A new reply id.
@@ -48,15 +62,10 @@ pub fn conversation_id() -> String {
         h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
         h.write_u64(now_ms());
         let a = h.finish();
-        h.write_u64(*PROCESS_TAG);
+        h.write_u128(*PROCESS_TAG);
         bits = (u128::from(a) << 64 | u128::from(h.finish())).to_be_bytes();
     }
-    let mut id = String::with_capacity(34);
-    id.push_str("c-");
-    for b in bits {
-        id.push_str(&format!("{b:02x}"));
-    }
-    id
+    format!("c-{}", letters(u128::from_be_bytes(bits), 32))
 }
 
 /// Milliseconds since the Unix epoch (0 if the clock is before 1970).
@@ -88,5 +97,22 @@ mod tests {
         let c = conversation_id();
         assert!(c.starts_with("c-") && c.len() == 34, "{c}");
         assert_ne!(c, conversation_id());
+    }
+
+    #[test]
+    fn no_id_looks_like_personal_data_to_the_masker() {
+        // Tags whose hex spelling is all digits, or a mobile number, were masked before.
+        for bits in [0x1381_2345_6789_u128, 0x1234_5678_9012, 0, u128::MAX] {
+            let tag = letters(bits, 12);
+            assert!(tag.bytes().all(|b| (b'a'..=b'p').contains(&b)), "{tag}");
+            let id = format!("r-{tag}-{:x}", 0x1381_2345u32);
+            assert_eq!(crate::mask::mask_id(&id), id);
+        }
+        assert_eq!(letters(0x0123_4567_89ab_cdef, 16), "abcdefghijklmnop");
+        for _ in 0..200 {
+            let (r, c) = (reply_id(), conversation_id());
+            assert_eq!(crate::mask::mask_id(&r), r);
+            assert_eq!(crate::mask::mask_id(&c), c);
+        }
     }
 }

@@ -7,8 +7,8 @@
 //! [`mask_id`] on ids and labels (reply, conversation and customer ids, tier). [`JsonlLog`] appends one JSON object per line to a file:
 //!
 //! ```json
-//! {"event":"reply","ts_ms":1767225600000,"reply_id":"r-3f9a1c02b7d4-1a","conversation_id":"c-3f9a1c02b7d4-19","channel":"web","question":"我手机[mobile]怎么改绑","decision":"answer","entry_id":"account-change-phone","confidence":0.83,"top":[{"entry_id":"account-change-phone","confidence":0.83}]}
-//! {"event":"feedback","ts_ms":1767225612000,"reply_id":"r-3f9a1c02b7d4-1a","helpful":false}
+//! {"event":"reply","ts_ms":1767225600000,"reply_id":"r-dpjbmaceahne-1a","conversation_id":"c-mkfbpadgjchlbeoinfaaadlgcphkejbm","channel":"web","question":"我手机[mobile]怎么改绑","decision":"answer","entry_id":"account-change-phone","confidence":0.83,"top":[{"entry_id":"account-change-phone","confidence":0.83}]}
+//! {"event":"feedback","ts_ms":1767225612000,"reply_id":"r-dpjbmaceahne-1a","helpful":false}
 //! ```
 //!
 //! A [`Recorder`] wraps a log for a service: a failed write never fails an answer; it is

@@ -4,7 +4,7 @@
 //!
 //! ```json
 //! {
-//!   "id": "r-3f9a1c02b7d4-1a",
+//!   "id": "r-dpjbmaceahne-1a",
 //!   "query": "车撞了怎么报案",
 //!   "decision": {"type": "answer", "entry_id": "claim-report", "question": "…", "answer": "…", "category": "…"},
 //!   "confidence": 0.93,
