@@ -1,5 +1,6 @@
 //! Integration tests: one binary, shared fixtures (see `common`).
 
+mod calibration;
 mod cli;
 mod common;
 mod concurrency;
