@@ -18,7 +18,7 @@
 //! and with each kind alone. Nothing is written.
 
 use wenda::config::{Config, ProbeKind};
-use wenda::eval::{LabelledQuery, auroc, ece, evaluate};
+use wenda::eval::{auroc, ece, evaluate, similar_as_queries};
 use wenda::{Bot, KnowledgeBase};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,15 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: probe_gap KB [--ablate]".into());
     };
     let kb = KnowledgeBase::load_without_model(path)?;
-    let queries: Vec<LabelledQuery> = kb
-        .entries()
-        .iter()
-        .flat_map(|e| {
-            e.similar
-                .iter()
-                .map(|s| LabelledQuery::new(s.as_str(), Some(e.id.as_str())))
-        })
-        .collect();
+    let queries = similar_as_queries(&kb);
     if queries.is_empty() {
         return Err(format!(
             "{path} has no similar questions: there is nothing real to measure against"
@@ -91,21 +83,8 @@ fn one_question_form(
     kb: &KnowledgeBase,
     kinds: Vec<ProbeKind>,
 ) -> Result<KnowledgeBase, wenda::Error> {
-    let entries = kb
-        .entries()
-        .iter()
-        .cloned()
-        .map(|mut e| {
-            e.similar.clear();
-            e
-        })
-        .collect();
-    let mut config: Config = kb.config().clone();
-    config.calibration.model = None;
+    let one = kb.without_similar();
+    let mut config: Config = one.config().clone();
     config.calibration.made_up = kinds;
-    KnowledgeBase::from_entries(entries)?
-        .with_lexicon(kb.lexicon().clone())
-        .with_triggers(kb.triggers().clone())
-        .with_smalltalk(kb.smalltalk().clone())
-        .with_config(config)
+    one.with_config(config)
 }

@@ -100,19 +100,21 @@ mod tests {
     }
 
     #[test]
-    fn no_id_looks_like_personal_data_to_the_masker() {
-        // Tags whose hex spelling is all digits, or a mobile number, were masked before.
+    fn ids_are_spelled_in_letters_never_digits() {
+        // Tags whose hex spelling is all digits, or a mobile number, were masked in the log
+        // (`tests/it/masking.rs` checks ids against the masker).
         for bits in [0x1381_2345_6789_u128, 0x1234_5678_9012, 0, u128::MAX] {
             let tag = letters(bits, 12);
             assert!(tag.bytes().all(|b| (b'a'..=b'p').contains(&b)), "{tag}");
-            let id = format!("r-{tag}-{:x}", 0x1381_2345u32);
-            assert_eq!(crate::mask::mask_id(&id), id);
         }
         assert_eq!(letters(0x0123_4567_89ab_cdef, 16), "abcdefghijklmnop");
-        for _ in 0..200 {
-            let (r, c) = (reply_id(), conversation_id());
-            assert_eq!(crate::mask::mask_id(&r), r);
-            assert_eq!(crate::mask::mask_id(&c), c);
-        }
+        let c = conversation_id();
+        assert!(c[2..].bytes().all(|b| (b'a'..=b'p').contains(&b)), "{c}");
+        let r = reply_id();
+        let tag = r.split('-').nth(1).unwrap_or_default();
+        assert!(
+            tag.len() == 12 && tag.bytes().all(|b| (b'a'..=b'p').contains(&b)),
+            "{r}"
+        );
     }
 }

@@ -85,6 +85,7 @@ pub use metrics::{
 
 use crate::bot::{AskOptions, Bot};
 use crate::error::{Error, Problem, Result};
+use crate::knowledge::KnowledgeBase;
 use crate::model::ModelOrigin;
 
 /// Version of the report's JSON layout.
@@ -225,6 +226,31 @@ pub struct DetailCandidate {
     pub matched: String,
     /// Confidence.
     pub confidence: f64,
+}
+
+/// Every similar question of `kb` as a labelled query expecting its entry: the real
+/// paraphrases to score a bot built without them on (see
+/// [`KnowledgeBase::without_similar`]).
+///
+/// ```
+/// use wenda::{Entry, KnowledgeBase, eval::similar_as_queries};
+/// let kb = KnowledgeBase::from_entries(vec![
+///     Entry::new("refund", "怎么退保", "在App里申请退保。").with_similar(["退保流程"]),
+/// ])?;
+/// let queries = similar_as_queries(&kb);
+/// assert_eq!(queries.len(), 1);
+/// assert_eq!(queries[0].expected.as_deref(), Some("refund"));
+/// # Ok::<(), wenda::Error>(())
+/// ```
+pub fn similar_as_queries(kb: &KnowledgeBase) -> Vec<LabelledQuery> {
+    kb.entries()
+        .iter()
+        .flat_map(|e| {
+            e.similar
+                .iter()
+                .map(|s| LabelledQuery::new(s.as_str(), Some(e.id.as_str())))
+        })
+        .collect()
 }
 
 /// Asks every query and measures the replies. `progress(done, total)` is called as it goes.

@@ -143,6 +143,35 @@ impl KnowledgeBase {
         kb.finish(Vec::new())
     }
 
+    /// The same knowledge base with every entry's `similar` list emptied and no saved
+    /// confidence model (a model is fitted to the questions it was built on): what a bot has
+    /// to go on when an FAQ export has one question per entry. Used to measure how well
+    /// self-calibration on made-up rephrasings describes the removed real ones
+    /// (`examples/probe_gap.rs`).
+    ///
+    /// ```
+    /// use wenda::{Entry, KnowledgeBase};
+    /// let kb = KnowledgeBase::from_entries(vec![
+    ///     Entry::new("refund", "怎么退保", "在App里申请退保。").with_similar(["退保流程"]),
+    /// ])?;
+    /// let one = kb.without_similar();
+    /// assert_eq!((kb.variant_count(), one.variant_count()), (2, 1));
+    /// assert!(one.model().is_none() && one.config().calibration.model.is_none());
+    /// # Ok::<(), wenda::Error>(())
+    /// ```
+    pub fn without_similar(&self) -> Self {
+        let mut kb = self.clone();
+        for e in &mut kb.entries {
+            e.similar.clear();
+        }
+        kb.model = None;
+        // Warnings about the saved model's file go with the model.
+        if let Some(path) = kb.config.calibration.model.take() {
+            kb.warnings.retain(|w| w.file != path);
+        }
+        kb
+    }
+
     /// Replaces the lexicon (user dictionary, synonyms, stopwords).
     pub fn with_lexicon(mut self, lexicon: Lexicon) -> Self {
         self.lexicon = lexicon;

@@ -2,7 +2,7 @@
 //! calibrator are fitted on made-up rephrasings alone, and must still rank real ones.
 
 use wenda::config::ProbeKind;
-use wenda::eval::{LabelledQuery, evaluate};
+use wenda::eval::{LabelledQuery, evaluate, similar_as_queries};
 use wenda::rank::ModelOrigin;
 use wenda::{Bot, KnowledgeBase};
 
@@ -12,32 +12,11 @@ use crate::common::sample_kb_path;
 /// calibrating on `kinds`; and its removed similar questions as labelled queries.
 fn one_question_form(kinds: Vec<ProbeKind>) -> (KnowledgeBase, Vec<LabelledQuery>) {
     let kb = KnowledgeBase::load_without_model(sample_kb_path()).expect("sample KB loads");
-    let queries = kb
-        .entries()
-        .iter()
-        .flat_map(|e| {
-            e.similar
-                .iter()
-                .map(|s| LabelledQuery::new(s.as_str(), Some(e.id.as_str())))
-        })
-        .collect();
-    let entries = kb
-        .entries()
-        .iter()
-        .cloned()
-        .map(|mut e| {
-            e.similar.clear();
-            e
-        })
-        .collect();
-    let mut config = kb.config().clone();
-    config.calibration.model = None;
+    let queries = similar_as_queries(&kb);
+    let one = kb.without_similar();
+    let mut config = one.config().clone();
     config.calibration.made_up = kinds;
-    let one = KnowledgeBase::from_entries(entries)
-        .expect("entries are valid")
-        .with_lexicon(kb.lexicon().clone())
-        .with_config(config)
-        .expect("options are valid");
+    let one = one.with_config(config).expect("options are valid");
     (one, queries)
 }
 

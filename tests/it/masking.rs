@@ -109,3 +109,16 @@ fn chat_masks_the_tier_and_goes_on_past_a_bad_line() {
     assert_eq!(logged.lines().count(), 2, "{logged}");
     assert!(!logged.contains("13812345678"), "{logged}");
 }
+
+#[test]
+fn the_masker_leaves_every_reply_and_conversation_id_alone() {
+    // Ids were hex: one process in ~280 got a tag of 12 decimal digits, which the masker
+    // took for a long number, and the log lost the reply's id (a flaky CI failure).
+    let bot = fixture_bot_arc();
+    for _ in 0..200 {
+        let r = bot.ask("话费怎么查");
+        assert_eq!(wenda::mask::mask_id(&r.id), r.id);
+        let c = wenda::conversation_id();
+        assert_eq!(wenda::mask::mask_id(&c), c);
+    }
+}
