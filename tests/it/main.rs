@@ -18,4 +18,5 @@ mod persistence;
 mod properties;
 mod reload;
 mod replicas;
+mod retrieval;
 mod sample_kb;
