@@ -2,7 +2,7 @@
 //! whose expected entry each channel (BM25, vectors) finds among its first 20 and 50
 //! entries, the same for either channel (their union) and for their fusion, and the share
 //! found among the entries ranking scores with the knowledge base's own options
-//! (`retrieval.max_entries`).
+//! (`retrieval.max_entries`, `retrieval.vector_weight`).
 //!
 //! ```text
 //! cargo run --release --example recall_channels -- KB QUERIES [DEPTH_VARIANTS]
@@ -67,8 +67,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{name}\t{:.4}\t{:.4}", share(h[0]), share(h[1]));
     }
     println!(
-        "scored candidates (max_entries = {}): {:.4}",
+        "scored candidates (max_entries = {}, vector_weight = {}): {:.4}",
         own.max_entries,
+        own.vector_weight,
         share(scored)
     );
     Ok(())

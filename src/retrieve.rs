@@ -45,15 +45,19 @@ impl Channels {
         [("bm25", &self.lexical), ("vector", &self.vector)]
     }
 
-    /// Every entry either channel found, fused as Σ 1 / (60 + rank) over the channels,
-    /// best first (ties by entry order), at most `limit` of them.
-    pub fn fuse(&self, limit: usize) -> Vec<Found> {
+    /// Every entry either channel found, fused by weighted reciprocal rank: Σ w / (60 +
+    /// rank) over the channels, w = 1 for BM25 and `vector_weight` for the vectors; best
+    /// first (ties by entry order), at most `limit` of them.
+    pub fn fuse(&self, limit: usize, vector_weight: f64) -> Vec<Found> {
         // entry → (fused score, best BM25)
         let mut fused: HashMap<u32, (f64, f32)> = HashMap::new();
-        for (list, is_lexical) in [(&self.lexical, true), (&self.vector, false)] {
+        for (list, weight, is_lexical) in [
+            (&self.lexical, 1.0, true),
+            (&self.vector, vector_weight, false),
+        ] {
             for (rank, &(entry, score)) in list.iter().enumerate() {
                 let slot = fused.entry(entry).or_insert((0.0, 0.0));
-                slot.0 += 1.0 / (RRF_K + (rank + 1) as f64);
+                slot.0 += weight / (RRF_K + (rank + 1) as f64);
                 if is_lexical {
                     slot.1 = slot.1.max(score);
                 }
@@ -92,18 +96,19 @@ fn by_entry(corpus: &Corpus, list: &[(VariantId, f32)]) -> Vec<(u32, f32)> {
 impl Indexes<'_> {
     /// At most `options.max_entries` entries for a question (`analysis`, embedded as
     /// `vector`), as if `holdout` were not in the indexes: each index's variants in rank
-    /// order, an entry counted at its best variant, fused as Σ 1 / (60 + rank); ties by
-    /// entry order.
+    /// order, an entry counted at its best variant, fused by weighted reciprocal rank
+    /// ([`Channels::fuse`], the vectors weighing `vector_weight`).
     pub fn retrieve(
         &self,
         analysis: &Analysis,
         vector: &[f32],
         holdout: Holdout,
         options: &RetrievalOptions,
+        vector_weight: f64,
     ) -> Result<Vec<Found>> {
         Ok(self
             .channels(analysis, vector, holdout, options)?
-            .fuse(options.max_entries))
+            .fuse(options.max_entries, vector_weight))
     }
 
     /// What each channel finds for a question, as if `holdout` were not in the indexes.

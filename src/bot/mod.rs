@@ -360,9 +360,9 @@ impl Bot {
         let terms = &self.corpus.query(analysis, holdout);
         let vector = &embedder.embed(analysis)[..];
         let options = &self.policy.config().retrieval;
-        let found = self
-            .indexes()
-            .retrieve(analysis, vector, holdout, options)?;
+        let found =
+            self.indexes()
+                .retrieve(analysis, vector, holdout, options, options.vector_weight)?;
         let view = QueryView {
             terms,
             vector,

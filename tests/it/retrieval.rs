@@ -1,5 +1,5 @@
-//! Retrieval through the public API: what each channel finds (`Bot::retrieval_trace`) and
-//! how the channels are fused.
+//! Retrieval through the public API: what each channel finds (`Bot::retrieval_trace`), how
+//! the channels are fused, and the `vector_weight` option.
 
 use wenda::config::RetrievalOptions;
 use wenda::{AskOptions, Bot, Config, Entry, KnowledgeBase};
@@ -103,4 +103,32 @@ fn the_trace_names_each_channel_and_the_entries_ranking_scores() {
         fused.sort();
         assert_eq!(asked, fused, "{question}");
     }
+}
+
+#[test]
+fn the_vector_weight_sets_each_channels_say_in_the_fusion() {
+    let bot = bot_with(RetrievalOptions::default());
+    let question = "我想提前把钱还清";
+    let with = |vector_weight: f64, max_entries: usize| {
+        let options = RetrievalOptions {
+            vector_weight,
+            max_entries,
+            ..RetrievalOptions::default()
+        };
+        bot.retrieval_trace(question, &options).expect("retrieval")
+    };
+    let trace = with(0.0, 100);
+    let bm25 = &trace.channels[0].1;
+    let vector = &trace.channels[1].1;
+    assert!(!bm25.is_empty() && !vector.is_empty());
+    // Weight 0: BM25's order, then the entries only the vectors found.
+    assert_eq!(&trace.fused[..bm25.len()], &bm25[..]);
+    // A weight far above BM25's: the vectors' best entry comes first.
+    assert_eq!(with(10.0, 100).fused[0], vector[0]);
+    // The default is an equal say, and the knowledge base's option is what `ask` uses.
+    assert_eq!(RetrievalOptions::default().vector_weight, 1.0);
+    let default = bot
+        .retrieval_trace(question, &bot.config().retrieval)
+        .expect("retrieval");
+    assert_eq!(default.fused, with(1.0, 20).fused);
 }
