@@ -93,6 +93,8 @@ mod service;
 #[cfg(feature = "serve")]
 pub mod http;
 
+#[doc(hidden)]
+pub use bot::RetrievalTrace;
 pub use bot::{
     AskOptions, Bot, BotBuilder, BuildStage, IndexOrigin, IndexStatus, MAX_MESSAGE_CHARS,
     NearDuplicate, Progress,

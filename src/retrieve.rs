@@ -29,18 +29,96 @@ pub(crate) struct Indexes<'a> {
     pub vectors: &'a VectorIndex,
 }
 
+/// What each retrieval channel found for one question: entries in the channel's rank
+/// order, each at its best variant, with that variant's score.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Channels {
+    /// BM25 over words and character bigrams.
+    pub lexical: Vec<(u32, f32)>,
+    /// Cosine of the embeddings.
+    pub vector: Vec<(u32, f32)>,
+}
+
+impl Channels {
+    /// Each channel's name and entries.
+    pub fn named(&self) -> [(&'static str, &[(u32, f32)]); 2] {
+        [("bm25", &self.lexical), ("vector", &self.vector)]
+    }
+
+    /// Every entry either channel found, fused by weighted reciprocal rank: Σ w / (60 +
+    /// rank) over the channels, w = 1 for BM25 and `vector_weight` for the vectors; best
+    /// first (ties by entry order), at most `limit` of them.
+    pub fn fuse(&self, limit: usize, vector_weight: f64) -> Vec<Found> {
+        // entry → (fused score, best BM25)
+        let mut fused: HashMap<u32, (f64, f32)> = HashMap::new();
+        for (list, weight, is_lexical) in [
+            (&self.lexical, 1.0, true),
+            (&self.vector, vector_weight, false),
+        ] {
+            for (rank, &(entry, score)) in list.iter().enumerate() {
+                let slot = fused.entry(entry).or_insert((0.0, 0.0));
+                slot.0 += weight / (RRF_K + (rank + 1) as f64);
+                if is_lexical {
+                    slot.1 = slot.1.max(score);
+                }
+            }
+        }
+        let top_bm25 = self.lexical.first().map(|h| h.1).unwrap_or(0.0);
+        let mut ranked: Vec<(u32, f64, f32)> =
+            fused.into_iter().map(|(e, (s, b))| (e, s, b)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+        ranked
+            .into_iter()
+            .map(|(entry, _, bm25)| Found {
+                entry,
+                bm25: if top_bm25 > 0.0 {
+                    (bm25 / top_bm25) as f64
+                } else {
+                    0.0
+                },
+            })
+            .collect()
+    }
+}
+
+/// The entries of a variant list in rank order, each once, at its best (first) variant.
+fn by_entry(corpus: &Corpus, list: &[(VariantId, f32)]) -> Vec<(u32, f32)> {
+    let mut seen = HashSet::new();
+    list.iter()
+        .filter_map(|&(v, score)| {
+            let entry = corpus.variants.get(v as usize)?.entry;
+            seen.insert(entry).then_some((entry, score))
+        })
+        .collect()
+}
+
 impl Indexes<'_> {
     /// At most `options.max_entries` entries for a question (`analysis`, embedded as
     /// `vector`), as if `holdout` were not in the indexes: each index's variants in rank
-    /// order, an entry counted at its best variant, fused as Σ 1 / (60 + rank); ties by
-    /// entry order.
+    /// order, an entry counted at its best variant, fused by weighted reciprocal rank
+    /// ([`Channels::fuse`], the vectors weighing `vector_weight`).
     pub fn retrieve(
         &self,
         analysis: &Analysis,
         vector: &[f32],
         holdout: Holdout,
         options: &RetrievalOptions,
+        vector_weight: f64,
     ) -> Result<Vec<Found>> {
+        Ok(self
+            .channels(analysis, vector, holdout, options)?
+            .fuse(options.max_entries, vector_weight))
+    }
+
+    /// What each channel finds for a question, as if `holdout` were not in the indexes.
+    pub fn channels(
+        &self,
+        analysis: &Analysis,
+        vector: &[f32],
+        holdout: Holdout,
+        options: &RetrievalOptions,
+    ) -> Result<Channels> {
         let corpus = self.corpus;
         let skip = |v: VariantId| {
             corpus
@@ -66,37 +144,9 @@ impl Indexes<'_> {
             options.hnsw_ef,
             vector_skip,
         );
-        // entry → (fused score, best BM25)
-        let mut fused: HashMap<u32, (f64, f32)> = HashMap::new();
-        for (list, is_lexical) in [(&lexical, true), (&semantic, false)] {
-            let mut seen = HashSet::new();
-            for (v, score) in list.iter() {
-                let entry = corpus.variants[*v as usize].entry;
-                if !seen.insert(entry) {
-                    continue;
-                }
-                let slot = fused.entry(entry).or_insert((0.0, 0.0));
-                slot.0 += 1.0 / (RRF_K + seen.len() as f64);
-                if is_lexical {
-                    slot.1 = slot.1.max(*score);
-                }
-            }
-        }
-        let top_bm25 = lexical.first().map(|h| h.1).unwrap_or(0.0);
-        let mut ranked: Vec<(u32, f64, f32)> =
-            fused.into_iter().map(|(e, (s, b))| (e, s, b)).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(options.max_entries);
-        Ok(ranked
-            .into_iter()
-            .map(|(entry, _, bm25)| Found {
-                entry,
-                bm25: if top_bm25 > 0.0 {
-                    (bm25 / top_bm25) as f64
-                } else {
-                    0.0
-                },
-            })
-            .collect())
+        Ok(Channels {
+            lexical: by_entry(corpus, &lexical),
+            vector: by_entry(corpus, &semantic),
+        })
     }
 }

@@ -5,6 +5,7 @@ mod calibrate;
 mod confusion;
 mod persist;
 mod probes;
+mod trace;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,6 +15,8 @@ use std::time::Instant;
 pub use build::{BotBuilder, BuildStage, IndexOrigin, Progress};
 pub use confusion::NearDuplicate;
 pub use persist::IndexStatus;
+#[doc(hidden)]
+pub use trace::RetrievalTrace;
 
 use crate::channel;
 use crate::config::{Config, Thresholds};
@@ -336,6 +339,15 @@ impl Bot {
             .unwrap_or(&entry.question)
     }
 
+    /// The indexes retrieval searches.
+    fn indexes(&self) -> Indexes<'_> {
+        Indexes {
+            corpus: &self.corpus,
+            lexical: &self.lexical,
+            vectors: &self.vectors,
+        }
+    }
+
     /// Retrieval from both indexes ([`crate::retrieve`]), then features for the best entries.
     /// The question is embedded by `embedder` (self-calibration passes one trained without
     /// the held-out questions) and looked up as if `holdout` were not in the indexes.
@@ -347,12 +359,10 @@ impl Bot {
     ) -> Result<Vec<Scored>> {
         let terms = &self.corpus.query(analysis, holdout);
         let vector = &embedder.embed(analysis)[..];
-        let indexes = Indexes {
-            corpus: &self.corpus,
-            lexical: &self.lexical,
-            vectors: &self.vectors,
-        };
-        let found = indexes.retrieve(analysis, vector, holdout, &self.policy.config().retrieval)?;
+        let options = &self.policy.config().retrieval;
+        let found =
+            self.indexes()
+                .retrieve(analysis, vector, holdout, options, options.vector_weight)?;
         let view = QueryView {
             terms,
             vector,

@@ -122,12 +122,13 @@ fn invalid_options_in_wenda_toml_name_their_line() {
             .collect()
     };
     let listing = lines_of(
-        "# options\n[thresholds]\nanswer = 2.0\n\n[clarify]\nmax_suggestions = 0\n[retrieval]\nhnsw_ef = 0\n",
+        "# options\n[thresholds]\nanswer = 2.0\n\n[clarify]\nmax_suggestions = 0\n[retrieval]\nhnsw_ef = 0\nvector_weight = -1.0\n",
     );
     for (line, needle) in [
         (3, "[thresholds] answer = 2 is not a probability"),
         (6, "[clarify] max_suggestions = 0"),
         (8, "[retrieval] hnsw_ef = 0"),
+        (9, "[retrieval] vector_weight = -1 must be from 0 to 10"),
     ] {
         assert!(
             listing

@@ -19,4 +19,5 @@ mod persistence;
 mod properties;
 mod reload;
 mod replicas;
+mod retrieval;
 mod sample_kb;
