@@ -46,14 +46,14 @@ impl Channels {
     }
 
     /// Every entry either channel found, fused by weighted reciprocal rank: Σ w / (60 +
-    /// rank) over the channels, w = 1 for BM25 and `vector_weight` for the vectors; best
-    /// first (ties by entry order), at most `limit` of them.
-    pub fn fuse(&self, limit: usize, vector_weight: f64) -> Vec<Found> {
+    /// rank) over the channels, w = 1 for BM25 and `options.vector_weight` for the vectors;
+    /// best first (ties by entry order), at most `options.max_entries` of them.
+    pub fn fuse(&self, options: &RetrievalOptions) -> Vec<Found> {
         // entry → (fused score, best BM25)
         let mut fused: HashMap<u32, (f64, f32)> = HashMap::new();
         for (list, weight, is_lexical) in [
             (&self.lexical, 1.0, true),
-            (&self.vector, vector_weight, false),
+            (&self.vector, options.vector_weight, false),
         ] {
             for (rank, &(entry, score)) in list.iter().enumerate() {
                 let slot = fused.entry(entry).or_insert((0.0, 0.0));
@@ -67,7 +67,7 @@ impl Channels {
         let mut ranked: Vec<(u32, f64, f32)> =
             fused.into_iter().map(|(e, (s, b))| (e, s, b)).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(limit);
+        ranked.truncate(options.max_entries);
         ranked
             .into_iter()
             .map(|(entry, _, bm25)| Found {
@@ -97,18 +97,17 @@ impl Indexes<'_> {
     /// At most `options.max_entries` entries for a question (`analysis`, embedded as
     /// `vector`), as if `holdout` were not in the indexes: each index's variants in rank
     /// order, an entry counted at its best variant, fused by weighted reciprocal rank
-    /// ([`Channels::fuse`], the vectors weighing `vector_weight`).
+    /// ([`Channels::fuse`], the vectors weighing `options.vector_weight`).
     pub fn retrieve(
         &self,
         analysis: &Analysis,
         vector: &[f32],
         holdout: Holdout,
         options: &RetrievalOptions,
-        vector_weight: f64,
     ) -> Result<Vec<Found>> {
         Ok(self
             .channels(analysis, vector, holdout, options)?
-            .fuse(options.max_entries, vector_weight))
+            .fuse(options))
     }
 
     /// What each channel finds for a question, as if `holdout` were not in the indexes.

@@ -359,10 +359,9 @@ impl Bot {
     ) -> Result<Vec<Scored>> {
         let terms = &self.corpus.query(analysis, holdout);
         let vector = &embedder.embed(analysis)[..];
-        let options = &self.policy.config().retrieval;
         let found =
             self.indexes()
-                .retrieve(analysis, vector, holdout, options, options.vector_weight)?;
+                .retrieve(analysis, vector, holdout, &self.policy.config().retrieval)?;
         let view = QueryView {
             terms,
             vector,

@@ -46,7 +46,7 @@ impl Bot {
                 .map(|(name, list)| (name.to_string(), ids(list)))
                 .collect(),
             fused: channels
-                .fuse(options.max_entries, options.vector_weight)
+                .fuse(options)
                 .into_iter()
                 .map(|f| id(f.entry))
                 .collect(),
