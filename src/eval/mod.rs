@@ -32,7 +32,8 @@
 //!   "model": {"origin": {"kind": "self_calibrated", "in_kb": 399, "held_out_entries": 100, "off_topic": 100},
 //!             "description": "self-calibrated on the knowledge base (…)", "file": "knowledge/model.json", "stale": false},
 //!   "thresholds": {"answer": 0.6, "clarify": 0.25},
-//!   "ranking": {"top1": 0.8, "mrr_at_10": 0.87, "recall_at_5": 0.98},
+//!   "ranking": {"top1": 0.8, "mrr_at_10": 0.87, "recall_at_5": 0.98, "scored_recall": 1.0},
+//!   "misses": {"total": 22, "not_scored": 0, "worded_closer_elsewhere": 9, "ranked_lower": 13},
 //!   "confidence": {"auroc": 0.84, "ece": 0.05, "ece_bins": 10},
 //!   "decisions": {"answer": 50, "clarify": 60, "handoff": 27},
 //!   "answer_precision": 0.94,
@@ -45,7 +46,15 @@
 //! - `ranking` is over in-KB queries (`expected` is an entry id): `top1` is the share whose
 //!   top candidate is the expected entry, `mrr_at_10` the mean of 1/rank of the expected
 //!   entry among the first 10 candidates (0 beyond), `recall_at_5` the share with the
-//!   expected entry among the first 5. All 0 when there is no in-KB query.
+//!   expected entry among the first 5, `scored_recall` the share with the expected entry
+//!   among all the candidates the ranker scored (`retrieval.max_entries`). All 0 when
+//!   there is no in-KB query.
+//! - `misses` sorts the in-KB queries whose top candidate is another entry ([`Misses`]):
+//!   `not_scored` (retrieval lost the expected entry), `worded_closer_elsewhere` (another
+//!   entry's question is closer to the query than every question of the expected entry by
+//!   characters, edits and words: add the wording to the expected entry as a similar
+//!   question, or merge the two) and `ranked_lower` (the rest). `--details` names each
+//!   query's `miss`.
 //! - `confidence.auroc`: probability that an in-KB query gets a higher confidence than an
 //!   out-of-KB one (ties count half); `null` when either kind is missing. `confidence.ece`:
 //!   expected calibration error of the confidence against "the top candidate is the
@@ -114,6 +123,9 @@ pub struct Report {
     pub thresholds: crate::config::Thresholds,
     /// Ranking quality on in-KB queries.
     pub ranking: Ranking,
+    /// Why in-KB queries were missed.
+    #[serde(default)]
+    pub misses: Misses,
     /// How much the confidence can be trusted.
     pub confidence: ConfidenceQuality,
     /// Decision mix: `answer`, `clarify`, `handoff` → count (all three always present).
@@ -179,6 +191,68 @@ pub struct Ranking {
     pub mrr_at_10: f64,
     /// Share with the expected entry within the first [`RECALL_DEPTH`].
     pub recall_at_5: f64,
+    /// Share with the expected entry among every candidate the ranker scored
+    /// (`retrieval.max_entries` of them): the most `top1` could be with this retrieval.
+    #[serde(default)]
+    pub scored_recall: f64,
+}
+
+/// Why in-KB queries were missed (their top candidate was another entry), so that a
+/// curator knows what to do about each and a developer where the ranking loses them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Misses {
+    /// In-KB queries whose top candidate is not the expected entry.
+    pub total: usize,
+    /// The expected entry was not among the candidates the ranker scored: retrieval lost
+    /// it (none of its questions shares enough words or characters with the query).
+    pub not_scored: usize,
+    /// Another entry's question is worded closer to the query than every question of the
+    /// expected entry ([`Miss::WordedCloserElsewhere`]): only meaning could tell them
+    /// apart. Add the query's wording to the expected entry, or merge the two entries.
+    pub worded_closer_elsewhere: usize,
+    /// The rest: the expected entry was scored and worded at least as close on some
+    /// measure, yet ranked lower.
+    pub ranked_lower: usize,
+}
+
+/// Why one in-KB query was missed (see [`Misses`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Miss {
+    /// The expected entry was not among the scored candidates.
+    NotScored,
+    /// The top candidate's best question is closer to the query than every question of
+    /// the expected entry by character n-grams (`gram_cosine`) and by edits
+    /// (`edit_similarity`), and shares at least as much of its words (`term_recall`).
+    WordedCloserElsewhere,
+    /// Scored, not worded closer elsewhere, and still ranked lower.
+    RankedLower,
+}
+
+impl Miss {
+    /// Why `want` is not the top candidate of `candidates` (`None` when it is, or when
+    /// there is no candidate at all: then retrieval found nothing).
+    pub fn of(candidates: &[crate::reply::Candidate], want: &str) -> Option<Miss> {
+        let top = candidates.first();
+        if top.is_none_or(|c| c.entry_id == want) {
+            return top.is_none().then_some(Miss::NotScored);
+        }
+        let Some(expected) = candidates.iter().find(|c| c.entry_id == want) else {
+            return Some(Miss::NotScored);
+        };
+        let (t, e) = (
+            &top.map(|c| c.features).unwrap_or_default(),
+            &expected.features,
+        );
+        let closer = t.gram_cosine > e.gram_cosine
+            && t.edit_similarity > e.edit_similarity
+            && t.term_recall >= e.term_recall;
+        Some(if closer {
+            Miss::WordedCloserElsewhere
+        } else {
+            Miss::RankedLower
+        })
+    }
 }
 
 /// Quality of the confidence.
@@ -210,9 +284,12 @@ pub struct Detail {
     pub confidence: f64,
     /// Whether the top candidate is the expected entry.
     pub top_right: bool,
-    /// 0-based rank of the expected entry among the candidates (`None`: not found or
-    /// out-of-KB).
+    /// 0-based rank of the expected entry among the scored candidates (`None`: not
+    /// found or out-of-KB).
     pub rank: Option<usize>,
+    /// Why the query was missed: an in-KB query whose top candidate is another entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub miss: Option<Miss>,
     /// Up to [`MRR_DEPTH`] candidates, best first.
     pub candidates: Vec<DetailCandidate>,
 }
@@ -291,10 +368,12 @@ pub fn evaluate(
         return Err(Error::EvaluatedOnFittingQueries { file: file.clone() });
     }
 
+    // Every scored candidate, so that a miss can say whether the ranker saw the entry.
     let options = AskOptions {
-        max_candidates: Some(MRR_DEPTH),
+        max_candidates: Some(bot.config().retrieval.max_entries.max(MRR_DEPTH)),
         ..AskOptions::default()
     };
+    let mut misses = Misses::default();
     let mut ranks = Vec::new();
     let mut by_label = Vec::with_capacity(queries.len());
     let mut by_truth = Vec::with_capacity(queries.len());
@@ -323,8 +402,17 @@ pub fn evaluate(
         }
         let rank =
             expected.and_then(|want| reply.candidates.iter().position(|c| c.entry_id == want));
+        let miss = expected.and_then(|want| Miss::of(&reply.candidates, want));
         if expected.is_some() {
             ranks.push(rank);
+        }
+        if let Some(m) = miss {
+            misses.total += 1;
+            *match m {
+                Miss::NotScored => &mut misses.not_scored,
+                Miss::WordedCloserElsewhere => &mut misses.worded_closer_elsewhere,
+                Miss::RankedLower => &mut misses.ranked_lower,
+            } += 1;
         }
         details.push(Detail {
             line: q.line,
@@ -335,9 +423,11 @@ pub fn evaluate(
             confidence: reply.confidence,
             top_right,
             rank,
+            miss,
             candidates: reply
                 .candidates
                 .iter()
+                .take(MRR_DEPTH)
                 .map(|c| DetailCandidate {
                     entry_id: c.entry_id.clone(),
                     matched: c.matched.clone(),
@@ -382,7 +472,9 @@ pub fn evaluate(
             top1: recall_at(&ranks, 1),
             mrr_at_10: mrr(&ranks, MRR_DEPTH),
             recall_at_5: recall_at(&ranks, RECALL_DEPTH),
+            scored_recall: recall_at(&ranks, usize::MAX),
         },
+        misses,
         confidence: ConfidenceQuality {
             auroc: auroc(&by_label),
             ece: ece(&by_truth, ECE_BINS),

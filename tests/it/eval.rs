@@ -90,6 +90,25 @@ fn eval_json_on_the_sample_kb() {
         assert!(a["answered"].as_u64().unwrap() > 0);
     }
     unit(&v["thresholds"]["answer"]);
+    // Every in-KB miss is sorted into exactly one kind.
+    let scored = unit(&v["ranking"]["scored_recall"]);
+    assert!(scored >= r5, "{v}");
+    let m = &v["misses"];
+    let count = |k: &str| m[k].as_u64().unwrap_or_else(|| panic!("misses.{k}: {v}"));
+    assert_eq!(
+        count("total"),
+        count("not_scored") + count("worded_closer_elsewhere") + count("ranked_lower")
+    );
+    assert_eq!(
+        count("total"),
+        23 - (top1 * 23.0).round() as u64,
+        "a miss is an in-KB query whose top candidate is another entry: {v}"
+    );
+    assert_eq!(
+        count("not_scored"),
+        23 - (scored * 23.0).round() as u64,
+        "{v}"
+    );
     assert!(v["latency_us"]["p50"].as_u64().unwrap() <= v["latency_us"]["p99"].as_u64().unwrap());
 
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&details)
@@ -99,6 +118,14 @@ fn eval_json_on_the_sample_kb() {
         .collect();
     assert_eq!(lines.len(), 28);
     assert_eq!(lines[0]["line"], 1);
+    for l in &lines {
+        let missed = !l["expected"].is_null() && l["top_right"] == false;
+        assert_eq!(l.get("miss").is_some(), missed, "{l}");
+    }
+    assert_eq!(
+        lines.iter().filter(|l| l.get("miss").is_some()).count() as u64,
+        count("total")
+    );
     assert!(
         lines
             .iter()
@@ -123,6 +150,8 @@ fn eval_json_on_the_sample_kb() {
     for label in [
         "top-1",
         "MRR@10",
+        "expected entry scored",
+        "misses",
         "AUROC",
         "ECE",
         "automation @90%",
@@ -355,6 +384,64 @@ fn a_saved_model_named_in_wenda_toml_is_used_and_checked() {
         err.contains("wenda.toml:2") && err.contains("does not exist"),
         "{err}"
     );
+}
+
+/// The three kinds of miss, each made on purpose.
+#[test]
+fn misses_say_why_the_expected_entry_lost() {
+    use wenda::eval::Miss;
+    use wenda::{Config, Entry};
+    let kb = KnowledgeBase::from_entries(vec![
+        Entry::new("surrender-how", "怎么退保", "在App里申请退保。"),
+        Entry::new("surrender-time", "退保需要几天到账", "三个工作日内到账。"),
+        Entry::new("invoice", "怎么开发票", "在保单详情里申请电子发票。"),
+        Entry::new("address", "怎么修改通讯地址", "在个人资料里修改。"),
+    ])
+    .unwrap();
+    let mut config = Config::default();
+    config.retrieval.max_entries = 2;
+    let bot = Bot::builder(kb.with_config(config).unwrap())
+        .build()
+        .unwrap();
+    let queries = [
+        // Labelled with the first entry, worded like the second: only meaning could tell.
+        LabelledQuery::new("退保需要几天到账呀", Some("surrender-how")),
+        // Shares nothing with the expected entry, and two others are scored first.
+        LabelledQuery::new("退保几天到账发票", Some("address")),
+        LabelledQuery::new("怎么退保", Some("surrender-how")),
+    ];
+    let (report, details) = evaluate(&bot, &queries, &|_, _| {}).unwrap();
+    assert_eq!(
+        details[0].miss,
+        Some(Miss::WordedCloserElsewhere),
+        "{details:?}"
+    );
+    assert_eq!(details[1].miss, Some(Miss::NotScored), "{details:?}");
+    assert_eq!(details[2].miss, None);
+    let m = report.misses;
+    assert_eq!(
+        (m.total, m.not_scored, m.worded_closer_elsewhere),
+        (2, 1, 1)
+    );
+    assert_eq!(m.ranked_lower, 0);
+    assert!(
+        (report.ranking.scored_recall - 2.0 / 3.0).abs() < 1e-9,
+        "{report:?}"
+    );
+    // The candidates `Miss::of` weighs: a reply's.
+    let reply = bot.ask_with(
+        "退保需要几天到账呀",
+        wenda::AskOptions {
+            max_candidates: Some(2),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        Miss::of(&reply.candidates, "surrender-how"),
+        Some(Miss::WordedCloserElsewhere)
+    );
+    assert_eq!(Miss::of(&reply.candidates, "surrender-time"), None);
+    assert_eq!(Miss::of(&[], "surrender-time"), Some(Miss::NotScored));
 }
 
 #[test]

@@ -123,6 +123,18 @@ fn human(r: &Report) -> String {
     line("top-1", format!("{:.3}", r.ranking.top1));
     line("MRR@10", format!("{:.3}", r.ranking.mrr_at_10));
     line("recall@5", format!("{:.3}", r.ranking.recall_at_5));
+    line(
+        "expected entry scored",
+        format!("{:.3} of in-KB queries", r.ranking.scored_recall),
+    );
+    let m = &r.misses;
+    line(
+        "misses",
+        format!(
+            "{} in-KB queries: {} not scored, {} worded closer to another entry, {} ranked lower",
+            m.total, m.not_scored, m.worded_closer_elsewhere, m.ranked_lower
+        ),
+    );
     line("AUROC in-vs-out", opt(r.confidence.auroc));
     line(
         "ECE",
