@@ -230,20 +230,19 @@ pub enum Miss {
 }
 
 impl Miss {
-    /// Why `want` is not the top candidate of `candidates` (`None` when it is, or when
-    /// there is no candidate at all: then retrieval found nothing).
+    /// Why `want` is not the top candidate of `candidates` (best first): `None` when it
+    /// is, [`Miss::NotScored`] when it is not among them (or there is none at all).
     pub fn of(candidates: &[crate::reply::Candidate], want: &str) -> Option<Miss> {
-        let top = candidates.first();
-        if top.is_none_or(|c| c.entry_id == want) {
-            return top.is_none().then_some(Miss::NotScored);
+        let Some(top) = candidates.first() else {
+            return Some(Miss::NotScored);
+        };
+        if top.entry_id == want {
+            return None;
         }
         let Some(expected) = candidates.iter().find(|c| c.entry_id == want) else {
             return Some(Miss::NotScored);
         };
-        let (t, e) = (
-            &top.map(|c| c.features).unwrap_or_default(),
-            &expected.features,
-        );
+        let (t, e) = (&top.features, &expected.features);
         let closer = t.gram_cosine > e.gram_cosine
             && t.edit_similarity > e.edit_similarity
             && t.term_recall >= e.term_recall;
