@@ -386,7 +386,8 @@ fn a_saved_model_named_in_wenda_toml_is_used_and_checked() {
     );
 }
 
-/// The three kinds of miss, each made on purpose.
+/// Two kinds of miss made on purpose (worded closer elsewhere, not scored), none ranked
+/// lower, and a hit that is no miss.
 #[test]
 fn misses_say_why_the_expected_entry_lost() {
     use wenda::eval::Miss;
